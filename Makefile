@@ -1,0 +1,90 @@
+# Leasehold: two commands do everything on a fresh machine.
+#   make demo   deploy to an embedded Anvil devnet and show the mirror answering
+#   make test   the whole suite: lint, types, ape tests (eth-tester and Anvil), forge, slither
+# Both bootstrap what they need (venv with pinned packages, npm packages, the offline solc) first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+SOLC_VERSION := 0.8.28
+
+export SOLCX_BINARY_PATH := $(VENV)/solcx
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+
+.PHONY: help setup demo test lint typecheck test-python test-anvil test-forge coverage slither gas lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# --- bootstrap -------------------------------------------------------------------------------
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11+"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11+ is needed, $(PYTHON) is $$($(PYTHON) -V)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: cannot create .venv: apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SOLC): $(VENV_STAMP) $(NPM_STAMP) offchain/_toolchain/solc_native.js
+	$(BIN)/python -m offchain._toolchain
+
+setup: $(VENV_STAMP) $(NPM_STAMP) $(SOLC) ## create .venv, install pinned Python and npm packages and the offline solc
+
+# --- the main job ----------------------------------------------------------------------------
+
+demo: setup ## deploy to an embedded Anvil, run the scenario, show the mirror answering
+	$(BIN)/ape compile
+	$(BIN)/python -m offchain.demo
+
+# --- the whole suite -------------------------------------------------------------------------
+
+test: setup lint typecheck test-python test-anvil test-forge coverage ## run the whole test suite
+	@echo "all checks passed"
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check offchain scripts tests bench
+	$(BIN)/ruff format --check offchain scripts tests bench
+
+typecheck: setup ## mypy (strict) on offchain/
+	$(BIN)/mypy
+
+test-python: setup ## ape tests on the in-process eth-tester chain
+	$(BIN)/ape test tests -m "not anvil" --network ethereum:local:test
+
+test-anvil: setup ## ape tests that need Anvil (reorgs, gas, mirror end to end)
+	$(BIN)/ape test tests -m anvil --network ethereum:local:foundry
+
+test-forge: setup ## forge unit, fuzz and invariant tests
+	forge test
+
+coverage: setup ## forge coverage summary of contracts/
+	forge coverage --report summary --no-match-coverage '(tests/|contracts/test/)'
+
+slither: setup ## static analysis report (the suite asserts on it in tests/tooling)
+	slither contracts --solc-standard-json --solc $(SOLC) --filter-paths 'node_modules|contracts/test' \
+	  --solc-remaps '@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/' --exclude-dependencies
+
+gas: setup ## regenerate the gas table in bench/GAS.md (Anvil)
+	$(BIN)/python bench/gas.py
+
+lock: ## refresh requirements.lock from the current venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leasehold' > requirements.lock.new
+	{ echo "# Exact versions of every Python package (pip freeze); make setup installs with these constraints."; cat requirements.lock.new; } > requirements.lock
+	rm requirements.lock.new
+
+clean: ## remove build outputs (keeps .venv and node_modules)
+	rm -rf .build .forge contracts/.cache

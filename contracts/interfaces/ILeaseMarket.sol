@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {PoolStatus, LeaseStatus, CloseReason} from "../common/Types.sol";
+import {IJournal} from "./IJournal.sol";
+
+/// @title ILeaseMarket
+/// @notice What capacity each tenant holds and what it pays: tenant escrow, providers' capacity pools,
+/// leases paid up front from escrow, linear provider accrual, and settlement on every kind of end.
+/// One payment asset per deployment (native ETH when `asset() == address(0)`, else an ERC-20).
+/// @dev Invariants (tested by forge invariant handlers):
+///  - a pool's allocated units <= its capacity; a tenant's active units per class <= its quota at open;
+///  - conservation: asset held == Σ free escrow + Σ reserved escrow + Σ provider claimable
+///    (ERC-20 sent to the contract by plain `transfer` is not credited to anyone and only adds to held);
+///  - per lease: paid to provider <= units * price * elapsed, and provider share + refund == cost;
+///  - value moves for a tenant only by its owner (withdraw) or its authorized accounts (leases), for a
+///    pool only by its provider (claim).
+/// Lease ids are the journal sequence number of their `LeaseOpened` event: unique and increasing,
+/// not contiguous, and they cost no counter slot. Pool ids are sequential from 1.
+/// Expired leases keep their units allocated until someone reclaims them; `reclaim` is permissionless
+/// and batched, so a tenant or provider blocked by stale allocations frees them in the same block.
+interface ILeaseMarket is IJournal {
+    /// @notice A pool. Hot fields share one slot (capacity 32 | allocated 32 | price 96 | minDuration 32 |
+    /// maxDuration 32 | status 8 bits); provider and resourceClass take one slot each.
+    struct Pool {
+        uint32 capacity;
+        uint32 allocated;
+        uint96 pricePerUnitSecond;
+        uint32 minDuration;
+        uint32 maxDuration;
+        PoolStatus status;
+        address provider;
+        bytes32 resourceClass;
+    }
+
+    /// @notice A lease. Slot 1: tenantId 64 | poolId 32 | units 32 | start 40 | end 40 | status 8 |
+    /// closeReason 8 bits; slot 2: pricePerUnitSecond 96 | paidUntil 40 bits. Its remaining reserve is
+    /// `units * price * (end - paidUntil)`, so no reserve field is stored.
+    struct Lease {
+        uint64 tenantId;
+        uint32 poolId;
+        uint32 units;
+        uint40 start;
+        uint40 end;
+        LeaseStatus status;
+        CloseReason closeReason;
+        uint96 pricePerUnitSecond;
+        uint40 paidUntil;
+    }
+
+    // ----------------------------------------------------------------------------------- errors
+
+    /// @notice No tenant has this id.
+    error MarketUnknownTenant(uint64 tenantId);
+    /// @notice The caller is not the tenant's owner.
+    error MarketNotTenantOwner(uint64 tenantId, address caller);
+    /// @notice The caller is not the owner or an unexpired operator of the Active tenant.
+    error MarketUnauthorized(uint64 tenantId, address caller);
+    /// @notice The caller lacks PROVIDER_ROLE in the registry.
+    error MarketNotProvider(address caller);
+    /// @notice An amount must be non-zero.
+    error MarketZeroAmount();
+    /// @notice The ETH sent differs from `amount` (ETH deployments).
+    error MarketValueMismatch(uint256 amount, uint256 value);
+    /// @notice ETH was sent to an ERC-20 deployment.
+    error MarketUnexpectedValue(uint256 value);
+    /// @notice The tenant's free escrow is smaller than needed.
+    error MarketInsufficientEscrow(uint64 tenantId, uint256 needed, uint256 available);
+    /// @notice A balance would exceed what the contract stores (uint128).
+    error MarketAmountOverflow(uint256 amount);
+    /// @notice Sending native ETH failed.
+    error MarketTransferFailed(address to, uint256 amount);
+    /// @notice A batch is longer than one call processes.
+    error MarketBatchTooLarge(uint256 length, uint256 maxLength);
+    /// @notice The zero address cannot receive funds.
+    error MarketZeroAddress();
+
+    /// @notice No pool has this id.
+    error PoolUnknown(uint32 poolId);
+    /// @notice The caller is not the pool's provider.
+    error PoolNotProvider(uint32 poolId, address caller);
+    /// @notice The pool's status does not allow the operation.
+    error PoolInvalidStatus(uint32 poolId, PoolStatus status);
+    /// @notice Capacity must be non-zero.
+    error PoolZeroCapacity();
+    /// @notice Price must be non-zero.
+    error PoolZeroPrice();
+    /// @notice A resource class must be non-zero.
+    error PoolZeroResourceClass();
+    /// @notice Duration bounds must satisfy 0 < minDuration <= maxDuration.
+    error PoolInvalidDurations(uint32 minDuration, uint32 maxDuration);
+    /// @notice Capacity cannot drop below what leases hold.
+    error PoolCapacityBelowAllocated(uint32 poolId, uint32 capacity, uint32 allocated);
+    /// @notice Not enough free units in the pool.
+    error PoolCapacityExceeded(uint32 poolId, uint32 requested, uint32 available);
+
+    /// @notice No lease has this id.
+    error LeaseUnknown(uint64 leaseId);
+    /// @notice The lease is closed.
+    error LeaseNotActive(uint64 leaseId, LeaseStatus status);
+    /// @notice Units must be non-zero.
+    error LeaseZeroUnits();
+    /// @notice Duration must be non-zero.
+    error LeaseZeroDuration();
+    /// @notice Duration lies outside the pool's bounds.
+    error LeaseDurationOutOfBounds(uint32 duration, uint32 minDuration, uint32 maxDuration);
+    /// @notice The lease would take the tenant past its quota for the class.
+    error LeaseQuotaExceeded(uint64 tenantId, bytes32 resourceClass, uint256 requested, uint256 quota);
+    /// @notice units * price * duration does not fit in uint128, or the end does not fit in uint40.
+    error LeaseCostOverflow(uint256 units, uint256 pricePerUnitSecond, uint256 duration);
+    /// @notice The lease has ended; it can only be reclaimed.
+    error LeaseExpired(uint64 leaseId, uint40 end);
+    /// @notice The lease is still running and its tenant is not closed.
+    error LeaseNotReclaimable(uint64 leaseId, uint40 end);
+    /// @notice Only the pool's provider or a platform admin terminates.
+    error LeaseNotTerminator(uint64 leaseId, address caller);
+    /// @notice Only the pool's provider claims a lease's accrual.
+    error LeaseNotProvider(uint64 leaseId, address caller);
+
+    // ----------------------------------------------------------------------------------- events
+
+    /// @notice Funds were credited to a tenant's free escrow.
+    /// @param tenantId The tenant
+    /// @param from Who paid
+    /// @param amount Amount credited (what arrived, for tokens that take a fee)
+    /// @param seq Journal sequence number
+    event Deposited(uint64 indexed tenantId, address indexed from, uint256 amount, uint64 seq);
+
+    /// @notice The tenant's owner withdrew free escrow.
+    /// @param tenantId The tenant
+    /// @param to Recipient
+    /// @param amount Amount sent
+    /// @param seq Journal sequence number
+    event Withdrawn(uint64 indexed tenantId, address indexed to, uint256 amount, uint64 seq);
+
+    /// @notice A provider created a pool.
+    /// @param poolId New pool id
+    /// @param provider The provider
+    /// @param resourceClass Class of capacity
+    /// @param capacity Units offered
+    /// @param pricePerUnitSecond Price of one unit for one second, in the asset's smallest unit
+    /// @param minDuration Shortest lease, seconds
+    /// @param maxDuration Longest lease, seconds
+    /// @param seq Journal sequence number
+    event PoolCreated(
+        uint32 indexed poolId,
+        address indexed provider,
+        bytes32 indexed resourceClass,
+        uint32 capacity,
+        uint96 pricePerUnitSecond,
+        uint32 minDuration,
+        uint32 maxDuration,
+        uint64 seq
+    );
+
+    /// @notice A pool's capacity changed.
+    /// @param poolId The pool
+    /// @param capacity New capacity
+    /// @param seq Journal sequence number
+    event PoolCapacityChanged(uint32 indexed poolId, uint32 capacity, uint64 seq);
+
+    /// @notice A pool's price for new leases changed.
+    /// @param poolId The pool
+    /// @param pricePerUnitSecond New price
+    /// @param seq Journal sequence number
+    event PoolPriceChanged(uint32 indexed poolId, uint96 pricePerUnitSecond, uint64 seq);
+
+    /// @notice A pool was paused, unpaused or retired.
+    /// @param poolId The pool
+    /// @param status New status
+    /// @param seq Journal sequence number
+    event PoolStatusChanged(uint32 indexed poolId, PoolStatus status, uint64 seq);
+
+    /// @notice A lease opened; `cost` moved from the tenant's free to reserved escrow.
+    /// @param leaseId New lease id (the journal seq of this event)
+    /// @param tenantId The tenant
+    /// @param poolId The pool
+    /// @param units Units held
+    /// @param pricePerUnitSecond Locked price
+    /// @param start Block timestamp
+    /// @param end start + duration
+    /// @param cost units * price * duration
+    /// @param seq Journal sequence number (equals leaseId)
+    event LeaseOpened(
+        uint64 indexed leaseId,
+        uint64 indexed tenantId,
+        uint32 indexed poolId,
+        uint32 units,
+        uint96 pricePerUnitSecond,
+        uint40 start,
+        uint40 end,
+        uint128 cost,
+        uint64 seq
+    );
+
+    /// @notice A lease was extended at its locked price; `cost` moved from free to reserved escrow.
+    /// @param leaseId The lease
+    /// @param end New end
+    /// @param cost Cost of the extension
+    /// @param seq Journal sequence number
+    event LeaseExtended(uint64 indexed leaseId, uint40 end, uint128 cost, uint64 seq);
+
+    /// @notice A running lease's accrual moved from the tenant's reserve to the provider's claimable.
+    /// @param leaseId The lease
+    /// @param amount Amount accrued since the last settlement
+    /// @param paidUntil Accrual is paid up to this time
+    /// @param seq Journal sequence number
+    event LeaseSettled(uint64 indexed leaseId, uint128 amount, uint40 paidUntil, uint64 seq);
+
+    /// @notice A lease ended: the provider got the accrued rest, the tenant the unaccrued rest.
+    /// @param leaseId The lease
+    /// @param reason Why it ended
+    /// @param reasonCode Provider- or admin-defined code (0 otherwise)
+    /// @param toProvider Amount credited to the provider's claimable
+    /// @param refunded Amount returned to the tenant's free escrow
+    /// @param by Who ended it
+    /// @param seq Journal sequence number
+    event LeaseClosed(
+        uint64 indexed leaseId,
+        CloseReason reason,
+        uint32 reasonCode,
+        uint128 toProvider,
+        uint128 refunded,
+        address by,
+        uint64 seq
+    );
+
+    /// @notice A provider was paid its claimable balance.
+    /// @param provider The provider (and recipient)
+    /// @param amount Amount sent
+    /// @param seq Journal sequence number
+    event EarningsClaimed(address indexed provider, uint256 amount, uint64 seq);
+
+    // ------------------------------------------------------------------------------- escrow
+
+    /// @notice Credit a tenant's free escrow. Anyone may deposit for any registered tenant that is not
+    /// Closed. ETH deployments: send `amount` as value. ERC-20: approve first; what arrives is credited.
+    /// @param tenantId The tenant
+    /// @param amount Amount to deposit (non-zero)
+    function deposit(uint64 tenantId, uint256 amount) external payable;
+
+    /// @notice Send free (unreserved) escrow to `to`. The tenant's owner only (also once Closed).
+    /// @param tenantId The tenant
+    /// @param amount Amount (non-zero, at most the free balance)
+    /// @param to Recipient (non-zero)
+    function withdraw(uint64 tenantId, uint256 amount, address to) external;
+
+    // -------------------------------------------------------------------------------- pools
+
+    /// @notice Create a pool owned by the caller. PROVIDER_ROLE only.
+    /// @param resourceClass Class of capacity (non-zero)
+    /// @param capacity Units offered (non-zero)
+    /// @param pricePerUnitSecond Price (non-zero)
+    /// @param minDuration Shortest lease (non-zero)
+    /// @param maxDuration Longest lease (>= minDuration)
+    /// @return poolId The new pool's id
+    function createPool(
+        bytes32 resourceClass,
+        uint32 capacity,
+        uint96 pricePerUnitSecond,
+        uint32 minDuration,
+        uint32 maxDuration
+    ) external returns (uint32 poolId);
+
+    /// @notice Raise or lower capacity, never below allocated units. The pool's provider only.
+    /// @param poolId The pool (not Retired)
+    /// @param capacity New capacity (non-zero)
+    function setPoolCapacity(uint32 poolId, uint32 capacity) external;
+
+    /// @notice Change the price for new leases; running leases keep theirs. The pool's provider only.
+    /// @param poolId The pool (not Retired)
+    /// @param pricePerUnitSecond New price (non-zero)
+    function setPoolPrice(uint32 poolId, uint96 pricePerUnitSecond) external;
+
+    /// @notice Stop new leases (Open→Paused). The pool's provider only.
+    /// @param poolId The pool
+    function pausePool(uint32 poolId) external;
+
+    /// @notice Allow new leases again (Paused→Open). The pool's provider only.
+    /// @param poolId The pool
+    function unpausePool(uint32 poolId) external;
+
+    /// @notice Retire for good (Open|Paused→Retired); running leases run to their end. Provider only.
+    /// @param poolId The pool
+    function retirePool(uint32 poolId) external;
+
+    // ------------------------------------------------------------------------------- leases
+
+    /// @notice Open a lease; its full cost moves from the tenant's free escrow into the lease.
+    /// The owner or an unexpired operator of the Active tenant only.
+    /// @param tenantId The tenant
+    /// @param poolId An Open pool
+    /// @param units Units (non-zero, free in the pool, within the tenant's quota for the class)
+    /// @param duration Seconds (within the pool's bounds)
+    /// @return leaseId The new lease's id
+    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration)
+        external
+        returns (uint64 leaseId);
+
+    /// @notice Extend a running lease at its locked price. The tenant's authorized accounts only.
+    /// @param leaseId An active, unexpired lease
+    /// @param additional Extra seconds (non-zero)
+    function extendLease(uint64 leaseId, uint32 additional) external;
+
+    /// @notice End a running lease early: accrued to the provider, the rest back to free escrow,
+    /// capacity freed at once. The tenant's authorized accounts only.
+    /// @param leaseId An active, unexpired lease
+    function releaseLease(uint64 leaseId) external;
+
+    /// @notice Close active leases that are past their end (reason Expired) or whose tenant is Closed
+    /// (reason TenantClosed). Anyone may call; at most 100 ids; ids that are already closed are skipped.
+    /// @param leaseIds The leases
+    function reclaim(uint64[] calldata leaseIds) external;
+
+    /// @notice End a lease by the pool's provider (TerminatedByProvider) or a platform admin
+    /// (TerminatedByAdmin); the tenant gets the unaccrued amount back.
+    /// @param leaseId An active lease
+    /// @param reasonCode Why
+    function terminateLease(uint64 leaseId, uint32 reasonCode) external;
+
+    /// @notice Settle the accrual of the given running leases of the caller's pools into its claimable
+    /// balance, then pay the caller everything claimable. At most 100 ids; an empty list only pays.
+    /// @param leaseIds Leases in the caller's pools
+    /// @return paid Amount sent to the caller
+    function claim(uint64[] calldata leaseIds) external returns (uint256 paid);
+
+    // -------------------------------------------------------------------------------- views
+
+    /// @notice The payment asset: address(0) for native ETH, else the ERC-20.
+    function asset() external view returns (address);
+
+    /// @notice The tenant registry consulted for authorization, quotas and roles.
+    function registry() external view returns (address);
+
+    /// @notice Number of pools created (the highest pool id).
+    function poolCount() external view returns (uint32);
+
+    /// @notice A pool (status None when unknown).
+    /// @param poolId The pool
+    function pool(uint32 poolId) external view returns (Pool memory);
+
+    /// @notice A lease (status None when unknown).
+    /// @param leaseId The lease
+    function lease(uint64 leaseId) external view returns (Lease memory);
+
+    /// @notice A tenant's free and reserved escrow. Reserved counts what running leases have not yet
+    /// settled to their providers.
+    /// @param tenantId The tenant
+    function account(uint64 tenantId) external view returns (uint128 free, uint128 reserved);
+
+    /// @notice What a provider can claim now without settling more leases.
+    /// @param provider The provider
+    function claimable(address provider) external view returns (uint256);
+
+    /// @notice Units a tenant holds in running (not yet reclaimed) leases of a class.
+    /// @param tenantId The tenant
+    /// @param resourceClass The class
+    function activeUnits(uint64 tenantId, bytes32 resourceClass) external view returns (uint64);
+
+    /// @notice Seconds left and the amount not yet accrued to the provider (0, 0 once closed).
+    /// @param leaseId The lease
+    function leaseRemaining(uint64 leaseId) external view returns (uint40 secondsLeft, uint128 unaccrued);
+
+    /// @notice Amount accrued to the provider and not yet settled.
+    /// @param leaseId The lease
+    function accrued(uint64 leaseId) external view returns (uint128);
+}

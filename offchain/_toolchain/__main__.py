@@ -1,0 +1,5 @@
+import sys
+
+from offchain._toolchain import main
+
+sys.exit(main())
