@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 
-.PHONY: help setup demo test lint typecheck test-python test-anvil test-forge coverage slither gas lock clean
+.PHONY: help setup demo test lint typecheck test-python test-anvil test-forge coverage slither abi gas lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,10 @@ coverage: setup ## forge coverage summary of contracts/
 slither: setup ## static analysis report (the suite asserts on it in tests/tooling)
 	slither contracts --solc-standard-json --solc $(SOLC) --filter-paths 'node_modules|contracts/test' \
 	  --solc-remaps '@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/' --exclude-dependencies
+
+abi: setup ## compile and export the deployed contracts' ABIs into offchain/abi/
+	$(BIN)/ape compile
+	$(BIN)/python -m offchain._toolchain.export_abi
 
 gas: setup ## regenerate the gas table in bench/GAS.md (Anvil)
 	$(BIN)/python bench/gas.py

@@ -1,0 +1,27 @@
+"""The compiled ABIs of the deployed contracts, shipped in the package as ``offchain/abi/*.json``.
+
+They are exported from the compiler output by ``python -m offchain._toolchain.export_abi`` (run by
+``make abi``); a test checks they equal a fresh compile, so they are never edited by hand. Only web3.py
+and this package are needed at run time: no ape, no compiler.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+CONTRACTS = ("TenantRegistry", "DataAnchor", "LeaseMarket")
+
+ABI = list[dict[str, Any]]
+
+
+@cache
+def load_abi(contract: str) -> ABI:
+    """Return the ABI of one of :data:`CONTRACTS`."""
+    if contract not in CONTRACTS:
+        raise ValueError(f"unknown contract {contract!r}: expected one of {', '.join(CONTRACTS)}")
+    text = resources.files("offchain").joinpath("abi", f"{contract}.json").read_text()
+    abi: ABI = json.loads(text)
+    return abi
