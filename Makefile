@@ -56,8 +56,8 @@ test: setup lint typecheck test-python test-anvil test-forge coverage ## run the
 	@echo "all checks passed"
 
 lint: setup ## ruff lint and format check
-	$(BIN)/ruff check offchain scripts tests bench
-	$(BIN)/ruff format --check offchain scripts tests bench
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 typecheck: setup ## mypy (strict) on offchain/
 	$(BIN)/mypy

@@ -1,8 +1,8 @@
 """The compiled ABIs of the deployed contracts, shipped in the package as ``offchain/abi/*.json``.
 
-They are exported from the compiler output by ``python -m offchain._toolchain.export_abi`` (run by
-``make abi``); a test checks they equal a fresh compile, so they are never edited by hand. Only web3.py
-and this package are needed at run time: no ape, no compiler.
+They are exported from the compiler output by ``python -m offchain._toolchain.export_abi`` (run
+by ``make abi``); a test checks they equal a fresh compile, so they are never edited by hand. Only
+web3.py and this package are needed at run time: no ape, no compiler.
 """
 
 from __future__ import annotations

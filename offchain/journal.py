@@ -1,4 +1,6 @@
-"""The contracts' rolling event journal, recomputed off-chain (see ``contracts/common/Journal.sol``).
+"""The contracts' rolling event journal, recomputed off-chain.
+
+The encoding is specified in ``contracts/common/Journal.sol``.
 
 For each journaled log: ``log_hash = keccak(topic0 ‖ … ‖ topicN ‖ data)`` and
 ``head = keccak(head ‖ log_hash)[:24]``; the contract's ``journal()`` view returns ``(seq, head)``.

@@ -1,4 +1,4 @@
-"""Suite-wide set-up: refuse to start, with one line naming the fix, when the toolchain is missing."""
+"""Suite-wide set-up: refuse to start, with one line naming the fix, when tools are missing."""
 
 from __future__ import annotations
 

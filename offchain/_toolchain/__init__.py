@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from offchain.exceptions import ToolchainError
@@ -42,10 +43,21 @@ def _native_solc_version(binary: str) -> str | None:
         out = subprocess.run(
             [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
         ).stdout
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return None
     match = _VERSION_RE.search(out)
     return match.group(1) if match else None
+
+
+def _native_solc() -> str | None:
+    """A ``solc`` on PATH that is a real compiler, not solc-select's downloader (which slither
+    installs into the venv and which hangs without internet)."""
+    found = shutil.which("solc")
+    if found is None:
+        return None
+    if Path(found).resolve().is_relative_to(Path(sys.prefix).resolve()):
+        return None
+    return found
 
 
 def install_solc(version: str = SOLC_VERSION) -> Path:
@@ -59,7 +71,7 @@ def install_solc(version: str = SOLC_VERSION) -> Path:
     """
     target = solc_executable(version)
     target.parent.mkdir(parents=True, exist_ok=True)
-    native = shutil.which("solc")
+    native = _native_solc()
     if native and _native_solc_version(native) == version:
         tmp = target.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)

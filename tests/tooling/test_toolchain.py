@@ -134,8 +134,12 @@ def test_solc_shim_standard_json_resolves_imports_from_base_path():
     ],
 )
 def test_doctor_names_each_missing_piece_and_its_fix(tmp_path, remove, expected):
-    for package in ("solc", "@openzeppelin/contracts", "@foundry-rs/anvil-linux-amd64",
-                    "@foundry-rs/forge-linux-amd64"):
+    for package in (
+        "solc",
+        "@openzeppelin/contracts",
+        "@foundry-rs/anvil-linux-amd64",
+        "@foundry-rs/forge-linux-amd64",
+    ):
         (tmp_path / "node_modules" / package).mkdir(parents=True)
         (tmp_path / "node_modules" / package / "package.json").write_text("{}")
     for exe in ("python", "ape"):
