@@ -1,0 +1,118 @@
+"""A full deployment driven through the web3.py client on the in-process chain.
+
+ape deploys (it is the test harness); everything after goes through :mod:`offchain.client`, signing
+locally with the test accounts' keys exactly as a user's script would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from offchain.client import (
+    PROVIDER_ROLE,
+    Addresses,
+    LeaseholdClient,
+    resource_class,
+)
+
+ADMIN_DELAY = 3 * 24 * 3600
+GPU = resource_class("gpu.h100")
+PRICE = 10**9  # wei per unit-second
+DAY = 24 * 3600
+
+
+def signer(account):
+    """The eth_account LocalAccount of an ape test account."""
+    return Account.from_key(account.private_key)
+
+
+@pytest.fixture(scope="session")
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def tenant_owner(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def operator(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def provider(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def deployment(project, admin, provider):
+    registry = project.TenantRegistry.deploy(admin, ADMIN_DELAY, sender=admin)
+    anchor = project.DataAnchor.deploy(registry, sender=admin)
+    market = project.LeaseMarket.deploy(registry, "0x" + "00" * 20, sender=admin)
+    registry.grantRole(PROVIDER_ROLE, provider, sender=admin)
+    return Addresses(registry=registry.address, anchor=anchor.address, market=market.address)
+
+
+@pytest.fixture(scope="session")
+def w3(chain):
+    return chain.provider.web3
+
+
+@pytest.fixture(scope="session")
+def client(w3, deployment):
+    """A read-only client."""
+    return LeaseholdClient(w3, deployment)
+
+
+@pytest.fixture(scope="session")
+def as_admin(client, admin):
+    return client.using(signer(admin))
+
+
+@pytest.fixture(scope="session")
+def as_owner(client, tenant_owner):
+    return client.using(signer(tenant_owner))
+
+
+@pytest.fixture(scope="session")
+def as_operator(client, operator):
+    return client.using(signer(operator))
+
+
+@pytest.fixture(scope="session")
+def as_provider(client, provider):
+    return client.using(signer(provider))
+
+
+@pytest.fixture(scope="session")
+def as_stranger(client, stranger):
+    return client.using(signer(stranger))
+
+
+@pytest.fixture(scope="session")
+def tenant_id(as_owner, as_admin):
+    """An Active tenant with a GPU quota of 8 units."""
+    tenant = as_owner.registry.register("ipfs://tenant-1", b"\x11" * 32).created
+    as_admin.registry.set_quota(tenant, GPU, 8)
+    return tenant
+
+
+@pytest.fixture(scope="session")
+def pool_id(as_provider):
+    """An Open pool of 10 GPU units, leases from 1 hour to 30 days."""
+    return as_provider.market.create_pool(GPU, 10, PRICE, 3600, 30 * DAY).created
+
+
+@pytest.fixture(scope="session")
+def funded(as_owner, tenant_id):
+    """The tenant with 1 ETH of free escrow."""
+    as_owner.market.deposit(tenant_id, 10**18)
+    return tenant_id
