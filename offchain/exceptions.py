@@ -150,3 +150,119 @@ class DevnetError(LeaseholdError, RuntimeError):
 
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
+
+
+# --- the off-chain mirror (offchain/decode.py, state.py, follower.py, store.py, mirror.py) --------
+
+
+class DecodeError(LeaseholdError, ValueError):
+    """A log or value does not decode as the ABI says (the mirror stops rather than guess)."""
+
+    def __init__(self, what: str, problem: str) -> None:
+        self.what = what
+        super().__init__(f"cannot decode {what}: {problem}")
+
+
+class MirrorStateError(LeaseholdError, RuntimeError):
+    """An event does not fit the mirrored state (e.g. it closes a lease the mirror never saw)."""
+
+    def __init__(self, event: str, block: int, problem: str) -> None:
+        self.event = event
+        self.block = block
+        super().__init__(
+            f"{event} in block {block} does not fit the mirror: {problem}; "
+            "the mirror missed an event or the ABI changed: resync from the deploy block"
+        )
+
+
+class JournalGapError(LeaseholdError, RuntimeError):
+    """A journaled event's ``seq`` is not the next one: an event was missed or applied twice."""
+
+    def __init__(self, contract: str, expected: int, got: int, block: int) -> None:
+        self.contract = contract
+        self.expected = expected
+        self.got = got
+        super().__init__(
+            f"{contract} event in block {block} carries seq {got} where {expected} was next: "
+            f"{'events were missed' if got > expected else 'an event was applied twice'}"
+        )
+
+
+class StaleViewError(LeaseholdError, RuntimeError):
+    """A read view outlived its block: the mirror applied or retracted blocks since."""
+
+    def __init__(self, number: int, block_hash: str) -> None:
+        self.number = number
+        self.block_hash = block_hash
+        super().__init__(
+            f"view at block {number} ({block_hash[:10]}…) is stale: take a new view and read again"
+        )
+
+
+class ReorgTooDeepError(LeaseholdError, RuntimeError):
+    """The chain reorganized below the blocks the mirror can undo (below its finality point)."""
+
+    def __init__(self, block: int, floor: int) -> None:
+        self.block = block
+        self.floor = floor
+        super().__init__(
+            f"block {block} changed but the mirror can only undo blocks above {floor}: "
+            "a reorg deeper than finality (or an evm_revert); resyncing from the snapshot or deploy"
+        )
+
+
+class RpcError(LeaseholdError, RuntimeError):
+    """A JSON-RPC node answered a call with an error."""
+
+    def __init__(self, method: str, code: int, message: str, url: str) -> None:
+        self.method = method
+        self.code = code
+        self.rpc_message = message
+        self.url = url
+        super().__init__(f"{method} failed at {url}: {message} (code {code})")
+
+
+class RangeTooLargeError(RpcError):
+    """The node refused an ``eth_getLogs`` range as too large or with too many results."""
+
+
+class RpcUnavailableError(LeaseholdError, ConnectionError):
+    """No RPC endpoint answered after every retry and failover."""
+
+    def __init__(self, method: str, attempts: int, errors: dict[str, str]) -> None:
+        self.method = method
+        self.errors = errors
+        detail = "; ".join(f"{url}: {err}" for url, err in errors.items())
+        super().__init__(
+            f"{method}: no RPC endpoint answered after {attempts} attempts ({detail}); "
+            "check the node or add --rpc URLs"
+        )
+
+
+class ManifestError(LeaseholdError, ValueError):
+    """The deployment manifest is missing, malformed, or does not match the chain or the ABIs."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        super().__init__(f"deployment manifest {path}: {problem}")
+
+
+class SnapshotError(LeaseholdError, RuntimeError):
+    """A mirror snapshot cannot be used (other chain or deployment, non-canonical, corrupted)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"snapshot {path} rejected: {problem}; resyncing from the chain")
+
+
+class MirrorTimeoutError(LeaseholdError, TimeoutError):
+    """The mirror did not reach a block in time."""
+
+    def __init__(self, block: int, timeout: float, reached: int, status: str) -> None:
+        self.block = block
+        self.reached = reached
+        super().__init__(
+            f"mirror did not reach block {block} within {timeout:g}s "
+            f"(at block {reached}; status: {status})"
+        )
