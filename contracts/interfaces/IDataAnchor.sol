@@ -47,6 +47,8 @@ interface IDataAnchor is IJournal {
     error AnchorProofTooLong(uint256 length, uint256 maxLength);
     /// @notice An empty proof for a batch of more than one leaf.
     error AnchorEmptyProof(bytes32 root, uint32 count);
+    /// @notice The registry given at deployment is not a contract.
+    error AnchorInvalidRegistry(address registry);
 
     // ----------------------------------------------------------------------------------- events
 
@@ -105,8 +107,13 @@ interface IDataAnchor is IJournal {
     function anchorOf(bytes32 digest) external view returns (AnchorRecord memory);
 
     /// @notice Whether `leaf` is in the anchored batch `root`, with the anchor's attribution.
-    /// @dev `leaf` is the raw value; the contract double-hashes it as StandardMerkleTree does. An
-    /// unknown root or a failing proof answers `anchored = false` and zeros.
+    /// @dev `leaf` is the raw value; the contract double-hashes it as StandardMerkleTree does
+    /// (`keccak256(bytes.concat(keccak256(abi.encode(leaf))))`) and checks the proof with
+    /// OpenZeppelin's `MerkleProof.verifyCalldata` (sorted pairs). An unknown root, a value anchored
+    /// as a single digest (not a batch root; read it with `anchorOf`) or a failing proof answers
+    /// `anchored = false` and zeros. A revoked root still answers `anchored = true`, with `revokedAt`.
+    /// Reverts `AnchorProofTooLong` above 64 elements and `AnchorEmptyProof` for an empty proof
+    /// against a batch of more than one leaf (a one-leaf batch's root is its leaf hash: empty proof).
     /// @param root An anchored batch root
     /// @param leaf The leaf value (e.g. a file's SHA-256)
     /// @param proof Sibling hashes from leaf to root (at most 64)
