@@ -266,3 +266,81 @@ class MirrorTimeoutError(LeaseholdError, TimeoutError):
             f"mirror did not reach block {block} within {timeout:g}s "
             f"(at block {reached}; status: {status})"
         )
+
+
+# --- Merkle trees and proof bundles (offchain/merkle.py, offchain/bundle.py) -------------------
+
+
+class UnsupportedAlgorithmError(LeaseholdError, ValueError):
+    """A digest algorithm other than the supported ones was asked for."""
+
+    def __init__(self, name: str, supported: tuple[str, ...]) -> None:
+        self.name = name
+        super().__init__(
+            f"unsupported digest algorithm {name!r}: use one of {', '.join(supported)}"
+        )
+
+
+class EmptyTreeError(LeaseholdError, ValueError):
+    """A Merkle tree was asked for with no leaves."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "cannot build a Merkle tree from no leaves: give at least one file or digest"
+        )
+
+
+class InvalidLeafError(LeaseholdError, ValueError):
+    """A leaf value or proof element is not 32 bytes."""
+
+    def __init__(self, value: object, label: str | None = None) -> None:
+        self.value = value
+        size = len(value) if isinstance(value, bytes | bytearray) else None
+        got = f"{size} bytes" if size is not None else type(value).__name__
+        where = f"{label}: " if label else ""
+        super().__init__(f"{where}a leaf value or proof element must be 32 bytes, got {got}")
+
+
+class DuplicateLeafError(LeaseholdError, ValueError):
+    """Two leaves have the same value, so the tree could not tell them apart."""
+
+    def __init__(self, value: bytes, first: str, second: str) -> None:
+        self.value = value
+        super().__init__(
+            f"{first} and {second} have the same digest 0x{value.hex()}: "
+            "identical content makes identical leaves; keep one of them"
+        )
+
+
+class UnknownLeafError(LeaseholdError, KeyError):
+    """A proof was asked for a value that is not a leaf of the tree."""
+
+    def __init__(self, value: bytes, root: bytes) -> None:
+        self.value = value
+        super().__init__(f"0x{value.hex()} is not a leaf of the tree with root 0x{root.hex()}")
+
+    def __str__(self) -> str:  # KeyError would quote the message like a repr
+        return str(self.args[0])
+
+
+class InvalidTreeError(LeaseholdError, ValueError):
+    """A dumped tree (OpenZeppelin ``standard-v1`` JSON) is malformed or inconsistent."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"invalid Merkle tree dump: {problem}")
+
+
+class BundleFormatError(LeaseholdError, ValueError):
+    """A proof bundle file is not valid JSON or lacks a field, or a field is malformed."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        super().__init__(f"{source} is not a valid proof bundle: {problem}")
+
+
+class BundleVerificationError(LeaseholdError, ValueError):
+    """A proof bundle does not prove what it claims, offline or against the chain."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"proof bundle does not verify: {problem}")
