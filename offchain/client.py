@@ -189,6 +189,7 @@ class Tenant:
     created_at: int
     metadata_uri: str
     metadata_hash: bytes
+    pending_owner: str = ZERO_ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,6 +627,7 @@ class RegistryClient(_Bound):
         if status == TenantStatus.NONE:
             raise UnknownTenantError(tenant_id)
         uri, digest = self._call("metadata", tenant_id)
+        pending = self._call("pendingOwner", tenant_id)
         return Tenant(
             tenant_id=tenant_id,
             owner=to_checksum_address(owner),
@@ -633,6 +635,7 @@ class RegistryClient(_Bound):
             created_at=int(created_at),
             metadata_uri=str(uri),
             metadata_hash=bytes(digest),
+            pending_owner=to_checksum_address(pending),
         )
 
     def tenant_count(self) -> int:

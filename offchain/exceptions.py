@@ -57,8 +57,8 @@ class ContractRevertError(LeaseholdError, RuntimeError):
 def _show(value: object) -> str:
     """Render one decoded error argument the way a user reads it."""
     name = getattr(value, "name", None)
-    if isinstance(value, int) and isinstance(name, str):  # an IntEnum member
-        return name
+    if isinstance(value, int) and isinstance(name, str):  # an IntEnum member: Solidity's name
+        return "".join(part.capitalize() for part in name.split("_"))
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, str):

@@ -100,4 +100,4 @@ def test_suspended_tenant_cannot_anchor_and_the_status_is_named(as_admin, as_own
         as_owner.anchor.anchor(tenant_id, DIGEST)
     assert caught.value.arguments == {"tenantId": tenant_id, "status": TenantStatus.SUSPENDED}
     assert "AnchorTenantNotActive(tenantId=" in str(caught.value)
-    assert str(caught.value).endswith("status=SUSPENDED)")
+    assert str(caught.value).endswith("status=Suspended)")

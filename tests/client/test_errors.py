@@ -82,5 +82,5 @@ def test_enum_arguments_decode_to_enum_members():
     assert error.arguments == {"tenantId": 3, "status": TenantStatus.CLOSED}
     assert (
         str(error)
-        == "TenantRegistry.approve reverted: RegistryInvalidStatus(tenantId=3, status=CLOSED)"
+        == "TenantRegistry.approve reverted: RegistryInvalidStatus(tenantId=3, status=Closed)"
     )

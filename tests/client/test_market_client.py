@@ -171,4 +171,4 @@ def test_paused_pool_status_is_named_in_the_revert(as_owner, as_provider, funded
     with pytest.raises(ContractRevertError) as caught:
         as_owner.market.open_lease(funded, pool_id, 1, HOUR)
     assert caught.value.arguments == {"poolId": pool_id, "status": PoolStatus.PAUSED}
-    assert str(caught.value).endswith(f"PoolInvalidStatus(poolId={pool_id}, status=PAUSED)")
+    assert str(caught.value).endswith(f"PoolInvalidStatus(poolId={pool_id}, status=Paused)")

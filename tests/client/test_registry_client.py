@@ -177,7 +177,7 @@ def test_invalid_status_revert_carries_the_status_as_an_enum(as_admin, tenant_id
     )
     assert str(caught.value) == (
         f"TenantRegistry.approve reverted: RegistryInvalidStatus(tenantId={tenant_id}, "
-        "status=ACTIVE)"
+        "status=Active)"
     )
 
 
