@@ -20,8 +20,8 @@ import {IJournal} from "./IJournal.sol";
 /// Expired leases keep their units allocated until someone reclaims them; `reclaim` is permissionless
 /// and batched, so a tenant or provider blocked by stale allocations frees them in the same block.
 interface ILeaseMarket is IJournal {
-    /// @notice A pool. Hot fields share one slot (capacity 32 | allocated 32 | price 96 | minDuration 32 |
-    /// maxDuration 32 | status 8 bits); provider and resourceClass take one slot each.
+    /// @notice A pool as `pool()` returns it; `pricePerUnitSecond` is the price for new leases. (Storage
+    /// differs: see `LeaseMarket`.)
     struct Pool {
         uint32 capacity;
         uint32 allocated;
@@ -33,9 +33,10 @@ interface ILeaseMarket is IJournal {
         bytes32 resourceClass;
     }
 
-    /// @notice A lease. Slot 1: tenantId 64 | poolId 32 | units 32 | start 40 | end 40 | status 8 |
-    /// closeReason 8 bits; slot 2: pricePerUnitSecond 96 | paidUntil 40 bits. Its remaining reserve is
-    /// `units * price * (end - paidUntil)`, so no reserve field is stored.
+    /// @notice A lease as `lease()` returns it; `pricePerUnitSecond` is the price it opened with and
+    /// `paidUntil` the time its accrual was last settled to the provider. Its remaining reserve is
+    /// `units * price * (end - paidUntil)`, so no reserve is stored. (Storage is one slot: see
+    /// `LeaseMarket`.)
     struct Lease {
         uint64 tenantId;
         uint32 poolId;
@@ -52,6 +53,8 @@ interface ILeaseMarket is IJournal {
 
     /// @notice No tenant has this id.
     error MarketUnknownTenant(uint64 tenantId);
+    /// @notice The tenant is Closed: it takes no deposits.
+    error MarketTenantClosed(uint64 tenantId);
     /// @notice The caller is not the tenant's owner.
     error MarketNotTenantOwner(uint64 tenantId, address caller);
     /// @notice The caller is not the owner or an unexpired operator of the Active tenant.
@@ -72,8 +75,10 @@ interface ILeaseMarket is IJournal {
     error MarketTransferFailed(address to, uint256 amount);
     /// @notice A batch is longer than one call processes.
     error MarketBatchTooLarge(uint256 length, uint256 maxLength);
-    /// @notice The zero address cannot receive funds.
+    /// @notice The zero address cannot receive funds or be the registry.
     error MarketZeroAddress();
+    /// @notice The registry or the ERC-20 given to the constructor has no code.
+    error MarketNotAContract(address account);
 
     /// @notice No pool has this id.
     error PoolUnknown(uint32 poolId);
@@ -93,6 +98,8 @@ interface ILeaseMarket is IJournal {
     error PoolCapacityBelowAllocated(uint32 poolId, uint32 capacity, uint32 allocated);
     /// @notice Not enough free units in the pool.
     error PoolCapacityExceeded(uint32 poolId, uint32 requested, uint32 available);
+    /// @notice The pool's price changed as often as it can (leases refer to 16-bit price versions).
+    error PoolPriceChangeLimit(uint32 poolId, uint256 maxChanges);
 
     /// @notice No lease has this id.
     error LeaseUnknown(uint64 leaseId);
@@ -104,9 +111,11 @@ interface ILeaseMarket is IJournal {
     error LeaseZeroDuration();
     /// @notice Duration lies outside the pool's bounds.
     error LeaseDurationOutOfBounds(uint32 duration, uint32 minDuration, uint32 maxDuration);
-    /// @notice The lease would take the tenant past its quota for the class.
+    /// @notice The lease would take the tenant past its quota for the class (`requested`: the units the
+    /// tenant would hold in the class, counting its unreclaimed leases).
     error LeaseQuotaExceeded(uint64 tenantId, bytes32 resourceClass, uint256 requested, uint256 quota);
-    /// @notice units * price * duration does not fit in uint128, or the end does not fit in uint40.
+    /// @notice units * price * duration does not fit in uint128, or the lease would last 2^32 seconds
+    /// (136 years) or more.
     error LeaseCostOverflow(uint256 units, uint256 pricePerUnitSecond, uint256 duration);
     /// @notice The lease has ended; it can only be reclaimed.
     error LeaseExpired(uint64 leaseId, uint40 end);
@@ -239,7 +248,8 @@ interface ILeaseMarket is IJournal {
     /// @param amount Amount to deposit (non-zero)
     function deposit(uint64 tenantId, uint256 amount) external payable;
 
-    /// @notice Send free (unreserved) escrow to `to`. The tenant's owner only (also once Closed).
+    /// @notice Send free (unreserved) escrow to `to`. The tenant's owner only (also once Closed). With a
+    /// token that takes a fee on transfer, `to` receives `amount` less the token's fee.
     /// @param tenantId The tenant
     /// @param amount Amount (non-zero, at most the free balance)
     /// @param to Recipient (non-zero)
@@ -267,7 +277,8 @@ interface ILeaseMarket is IJournal {
     /// @param capacity New capacity (non-zero)
     function setPoolCapacity(uint32 poolId, uint32 capacity) external;
 
-    /// @notice Change the price for new leases; running leases keep theirs. The pool's provider only.
+    /// @notice Change the price for new leases; running leases keep theirs. The pool's provider only;
+    /// at most 65,535 times per pool (`PoolPriceChangeLimit`).
     /// @param poolId The pool (not Retired)
     /// @param pricePerUnitSecond New price (non-zero)
     function setPoolPrice(uint32 poolId, uint96 pricePerUnitSecond) external;
@@ -298,8 +309,10 @@ interface ILeaseMarket is IJournal {
         returns (uint64 leaseId);
 
     /// @notice Extend a running lease at its locked price. The tenant's authorized accounts only.
+    /// The pool's status and duration bounds do not apply: the lease already holds its units, and a
+    /// provider that wants them back terminates it.
     /// @param leaseId An active, unexpired lease
-    /// @param additional Extra seconds (non-zero)
+    /// @param additional Extra seconds (non-zero; the lease may last less than 2^32 seconds in all)
     function extendLease(uint64 leaseId, uint32 additional) external;
 
     /// @notice End a running lease early: accrued to the provider, the rest back to free escrow,
@@ -308,18 +321,24 @@ interface ILeaseMarket is IJournal {
     function releaseLease(uint64 leaseId) external;
 
     /// @notice Close active leases that are past their end (reason Expired) or whose tenant is Closed
-    /// (reason TenantClosed). Anyone may call; at most 100 ids; ids that are already closed are skipped.
+    /// (reason TenantClosed). Anyone may call; at most 100 ids; ids that are already closed are skipped,
+    /// an unknown id reverts `LeaseUnknown` and a running lease of a live tenant `LeaseNotReclaimable`.
+    /// This is how expired leases stop blocking capacity and quota: whoever needs them freed (the
+    /// tenant, the provider, a keeper watching the mirror) reclaims them, in the same block if needed.
     /// @param leaseIds The leases
     function reclaim(uint64[] calldata leaseIds) external;
 
     /// @notice End a lease by the pool's provider (TerminatedByProvider) or a platform admin
     /// (TerminatedByAdmin); the tenant gets the unaccrued amount back.
-    /// @param leaseId An active lease
+    /// @param leaseId An active lease that has not reached its end (an expired one is reclaimed)
     /// @param reasonCode Why
     function terminateLease(uint64 leaseId, uint32 reasonCode) external;
 
     /// @notice Settle the accrual of the given running leases of the caller's pools into its claimable
     /// balance, then pay the caller everything claimable. At most 100 ids; an empty list only pays.
+    /// Every id must exist (`LeaseUnknown`) and be in one of the caller's pools (`LeaseNotProvider`);
+    /// closed ones are skipped (their close settled them). Pays nothing, emits nothing and returns 0
+    /// when nothing is claimable.
     /// @param leaseIds Leases in the caller's pools
     /// @return paid Amount sent to the caller
     function claim(uint64[] calldata leaseIds) external returns (uint256 paid);

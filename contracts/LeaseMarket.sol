@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILeaseMarket} from "./interfaces/ILeaseMarket.sol";
+import {ITenantRegistry} from "./interfaces/ITenantRegistry.sol";
+import {PoolStatus, LeaseStatus, CloseReason, TenantStatus, Roles} from "./common/Types.sol";
+import {Journal} from "./common/Journal.sol";
+
+/// @dev A lease packed in one storage slot. Fields from the least significant bit: tenantId 64 |
+/// poolId 32 | units 32 | start 40 | length 32 (end - start) | paid 32 (paidUntil - start) |
+/// priceVersion 16 | closeReason 8 (256 bits). The lease refers to its pool's price by version
+/// (`LeaseMarket._prices`) rather than holding the 96-bit price, which is what makes one slot enough.
+/// Status is derived: None while the slot is zero (start is never 0), Closed once closeReason is set,
+/// else Active.
+type LeaseSlot is uint256;
+
+/// @dev A tenant's escrow in one slot: free (low 128 bits) | reserved (high 128 bits).
+type AccountSlot is uint256;
+
+using LeaseSlots for LeaseSlot global;
+using AccountSlots for AccountSlot global;
+
+/// @dev Field access for `LeaseSlot`: shifts and truncations only.
+library LeaseSlots {
+    /// @dev A new, open lease that has settled nothing (paid 0, closeReason None).
+    function pack(uint64 tenantId_, uint32 poolId_, uint32 units_, uint40 start_, uint32 length_, uint16 priceVersion_)
+        internal
+        pure
+        returns (LeaseSlot)
+    {
+        return LeaseSlot.wrap(
+            uint256(tenantId_) | uint256(poolId_) << 64 | uint256(units_) << 96 | uint256(start_) << 128
+                | uint256(length_) << 168 | uint256(priceVersion_) << 232
+        );
+    }
+
+    function tenantId(LeaseSlot s) internal pure returns (uint64) {
+        return uint64(LeaseSlot.unwrap(s));
+    }
+
+    function poolId(LeaseSlot s) internal pure returns (uint32) {
+        return uint32(LeaseSlot.unwrap(s) >> 64);
+    }
+
+    function units(LeaseSlot s) internal pure returns (uint32) {
+        return uint32(LeaseSlot.unwrap(s) >> 96);
+    }
+
+    function start(LeaseSlot s) internal pure returns (uint40) {
+        return uint40(LeaseSlot.unwrap(s) >> 128);
+    }
+
+    function length(LeaseSlot s) internal pure returns (uint32) {
+        return uint32(LeaseSlot.unwrap(s) >> 168);
+    }
+
+    function paid(LeaseSlot s) internal pure returns (uint32) {
+        return uint32(LeaseSlot.unwrap(s) >> 200);
+    }
+
+    function priceVersion(LeaseSlot s) internal pure returns (uint16) {
+        return uint16(LeaseSlot.unwrap(s) >> 232);
+    }
+
+    function closeReason(LeaseSlot s) internal pure returns (CloseReason) {
+        return CloseReason(uint8(LeaseSlot.unwrap(s) >> 248));
+    }
+
+    function exists(LeaseSlot s) internal pure returns (bool) {
+        return LeaseSlot.unwrap(s) != 0;
+    }
+
+    function isClosed(LeaseSlot s) internal pure returns (bool) {
+        return LeaseSlot.unwrap(s) >> 248 != 0;
+    }
+
+    /// @dev start + length. Cannot overflow: start < 2^40 - 2^33 for thousands of years.
+    function end(LeaseSlot s) internal pure returns (uint40) {
+        unchecked {
+            return s.start() + s.length();
+        }
+    }
+
+    function withLength(LeaseSlot s, uint32 length_) internal pure returns (LeaseSlot) {
+        return LeaseSlot.wrap(LeaseSlot.unwrap(s) & ~(uint256(type(uint32).max) << 168) | uint256(length_) << 168);
+    }
+
+    function withPaid(LeaseSlot s, uint32 paid_) internal pure returns (LeaseSlot) {
+        return LeaseSlot.wrap(LeaseSlot.unwrap(s) & ~(uint256(type(uint32).max) << 200) | uint256(paid_) << 200);
+    }
+
+    /// @dev Only an open lease (closeReason None) is ever closed, so the field is zero before.
+    function withCloseReason(LeaseSlot s, CloseReason reason) internal pure returns (LeaseSlot) {
+        return LeaseSlot.wrap(LeaseSlot.unwrap(s) | uint256(uint8(reason)) << 248);
+    }
+}
+
+/// @dev Field access for `AccountSlot`.
+library AccountSlots {
+    function pack(uint128 free_, uint128 reserved_) internal pure returns (AccountSlot) {
+        return AccountSlot.wrap(uint256(free_) | uint256(reserved_) << 128);
+    }
+
+    function free(AccountSlot s) internal pure returns (uint128) {
+        return uint128(AccountSlot.unwrap(s));
+    }
+
+    function reserved(AccountSlot s) internal pure returns (uint128) {
+        return uint128(AccountSlot.unwrap(s) >> 128);
+    }
+}
+
+/// @title LeaseMarket
+/// @notice Tenant escrow, providers' capacity pools and prepaid leases with linear provider accrual.
+/// See `ILeaseMarket` for the behaviour, the invariants and the reclaim mechanism.
+/// @dev The asset moves only in `deposit` (in), `withdraw` and `claim` (out): those three are
+/// `nonReentrant`, and the two that pay out write the books before they send (checks-effects-
+/// interactions). Every other function that moves book balances calls only the registry and is
+/// `notEntered`: it cannot run inside a token's or receiver's callback either.
+///
+/// Storage is laid out for the lease paths. Slots each touches besides the journal's and the
+/// registry's: openLease 6 (pool terms, price, pool class, active units, account, the new lease),
+/// extendLease 3 (lease, price, account), releaseLease 6 (lease, price, pool terms, active units,
+/// account, provider's claimable), claim 2 per lease of another tenant in an already-read pool
+/// (lease, account). Resource classes and providers are interned into 32-bit ids kept in the pool's
+/// terms slot, so closing a lease reads neither the class nor the provider address.
+contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Most lease ids one `reclaim` or `claim` call processes.
+    uint256 public constant MAX_BATCH = 100;
+
+    /// @notice Most price changes of one pool (its price versions are 16-bit).
+    uint256 public constant MAX_PRICE_CHANGES = type(uint16).max;
+
+    /// @dev A pool's fields that the lease paths read and write, in one slot: capacity 32 | allocated 32 |
+    /// minDuration 32 | maxDuration 32 | status 8 | priceVersion 16 | classId 32 | providerId 32
+    /// (216 bits). The price of version v is `_prices[poolId][v]`.
+    struct PoolTerms {
+        uint32 capacity;
+        uint32 allocated;
+        uint32 minDuration;
+        uint32 maxDuration;
+        PoolStatus status;
+        uint16 priceVersion;
+        uint32 classId;
+        uint32 providerId;
+    }
+
+    /// @dev A pool in storage: slot 0 the terms, slot 1 the provider (read when the provider manages
+    /// the pool), slot 2 the resource class (read when a lease opens, to ask the registry the quota).
+    struct StoredPool {
+        PoolTerms terms;
+        address provider;
+        bytes32 resourceClass;
+    }
+
+    ITenantRegistry private immutable _registry;
+    IERC20 private immutable _asset;
+
+    mapping(uint64 leaseId => LeaseSlot) private _leases;
+    mapping(uint32 poolId => StoredPool) private _pools;
+    mapping(uint32 poolId => mapping(uint16 priceVersion => uint96 pricePerUnitSecond)) private _prices;
+    /// @dev Deposits keep free + reserved below 2^128, and every other path moves amounts between the
+    /// two or out of reserved, so neither field can overflow.
+    mapping(uint64 tenantId => AccountSlot) private _accounts;
+    mapping(uint64 tenantId => mapping(uint32 classId => uint64 units)) private _activeUnits;
+    mapping(uint32 providerId => uint256 amount) private _claimable;
+    mapping(bytes32 resourceClass => uint32 classId) private _classIds;
+    mapping(address provider => uint32 providerId) private _providerIds;
+    /// @dev poolCount 32 | classCount 32 | providerCount 32: one slot, written by `createPool`.
+    uint32 private _poolCount;
+    uint32 private _classCount;
+    uint32 private _providerCount;
+
+    /// @param registry_ The tenant registry (authorization, quotas, roles)
+    /// @param asset_ The payment asset: address(0) for native ETH, else an ERC-20
+    constructor(address registry_, address asset_) {
+        if (registry_ == address(0)) revert MarketZeroAddress();
+        if (registry_.code.length == 0) revert MarketNotAContract(registry_);
+        if (asset_ != address(0) && asset_.code.length == 0) revert MarketNotAContract(asset_);
+        _registry = ITenantRegistry(registry_);
+        _asset = IERC20(asset_);
+    }
+
+    /// @dev For functions that move book balances but call nothing untrusted: refuse to run inside a
+    /// `nonReentrant` call (a token's or receiver's callback) without paying to set the flag.
+    modifier notEntered() {
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        _;
+    }
+
+    // -------------------------------------------------------------------------------- escrow
+
+    /// @inheritdoc ILeaseMarket
+    function deposit(uint64 tenantId, uint256 amount) external payable nonReentrant {
+        if (amount == 0) revert MarketZeroAmount();
+        TenantStatus status = _registry.tenant(tenantId).status;
+        if (status == TenantStatus.None) revert MarketUnknownTenant(tenantId);
+        if (status == TenantStatus.Closed) revert MarketTenantClosed(tenantId);
+
+        uint256 credited = amount;
+        if (address(_asset) == address(0)) {
+            if (msg.value != amount) revert MarketValueMismatch(amount, msg.value);
+        } else {
+            if (msg.value != 0) revert MarketUnexpectedValue(msg.value);
+            // Credit what arrived, so a token that takes a fee cannot make the books exceed the balance.
+            // The guard keeps the token from re-entering a value-moving function between the two reads.
+            uint256 before = _asset.balanceOf(address(this));
+            _asset.safeTransferFrom(msg.sender, address(this), amount);
+            credited = _asset.balanceOf(address(this)) - before;
+            if (credited == 0) revert MarketZeroAmount();
+        }
+
+        AccountSlot acct = _accounts[tenantId];
+        if (credited > type(uint128).max - uint256(acct.free()) - acct.reserved()) {
+            revert MarketAmountOverflow(credited);
+        }
+        // Cannot overflow: checked just above.
+        unchecked {
+            _accounts[tenantId] = AccountSlots.pack(acct.free() + uint128(credited), acct.reserved());
+        }
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(
+                Deposited.selector,
+                bytes32(uint256(tenantId)),
+                bytes32(uint256(uint160(msg.sender))),
+                abi.encode(credited, seq)
+            )
+        );
+        emit Deposited(tenantId, msg.sender, credited, seq);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function withdraw(uint64 tenantId, uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert MarketZeroAmount();
+        if (to == address(0)) revert MarketZeroAddress();
+        address owner = _registry.tenant(tenantId).owner;
+        if (owner == address(0)) revert MarketUnknownTenant(tenantId);
+        if (owner != msg.sender) revert MarketNotTenantOwner(tenantId, msg.sender);
+        AccountSlot acct = _accounts[tenantId];
+        if (amount > acct.free()) revert MarketInsufficientEscrow(tenantId, amount, acct.free());
+        // Cannot underflow: amount <= free was checked just above.
+        unchecked {
+            _accounts[tenantId] = AccountSlots.pack(acct.free() - uint128(amount), acct.reserved());
+        }
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(
+                Withdrawn.selector, bytes32(uint256(tenantId)), bytes32(uint256(uint160(to))), abi.encode(amount, seq)
+            )
+        );
+        emit Withdrawn(tenantId, to, amount, seq);
+        _send(to, amount);
+    }
+
+    // --------------------------------------------------------------------------------- pools
+
+    /// @inheritdoc ILeaseMarket
+    function createPool(
+        bytes32 resourceClass,
+        uint32 capacity,
+        uint96 pricePerUnitSecond,
+        uint32 minDuration,
+        uint32 maxDuration
+    ) external returns (uint32 poolId) {
+        if (!IAccessControl(address(_registry)).hasRole(Roles.PROVIDER_ROLE, msg.sender)) {
+            revert MarketNotProvider(msg.sender);
+        }
+        if (resourceClass == bytes32(0)) revert PoolZeroResourceClass();
+        if (capacity == 0) revert PoolZeroCapacity();
+        if (pricePerUnitSecond == 0) revert PoolZeroPrice();
+        if (minDuration == 0 || minDuration > maxDuration) revert PoolInvalidDurations(minDuration, maxDuration);
+
+        // Checked increments: 2^32 pools, classes or providers would cost more gas than exists.
+        uint32 classId = _classIds[resourceClass];
+        if (classId == 0) {
+            classId = ++_classCount;
+            _classIds[resourceClass] = classId;
+        }
+        uint32 providerId = _providerIds[msg.sender];
+        if (providerId == 0) {
+            providerId = ++_providerCount;
+            _providerIds[msg.sender] = providerId;
+        }
+        poolId = ++_poolCount;
+        _pools[poolId] = StoredPool({
+            terms: PoolTerms({
+                capacity: capacity,
+                allocated: 0,
+                minDuration: minDuration,
+                maxDuration: maxDuration,
+                status: PoolStatus.Open,
+                priceVersion: 0,
+                classId: classId,
+                providerId: providerId
+            }),
+            provider: msg.sender,
+            resourceClass: resourceClass
+        });
+        _prices[poolId][0] = pricePerUnitSecond;
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(
+                PoolCreated.selector,
+                bytes32(uint256(poolId)),
+                bytes32(uint256(uint160(msg.sender))),
+                resourceClass,
+                abi.encode(capacity, pricePerUnitSecond, minDuration, maxDuration, seq)
+            )
+        );
+        emit PoolCreated(poolId, msg.sender, resourceClass, capacity, pricePerUnitSecond, minDuration, maxDuration, seq);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function setPoolCapacity(uint32 poolId, uint32 capacity) external {
+        PoolTerms memory terms = _providerPool(poolId);
+        if (terms.status == PoolStatus.Retired) revert PoolInvalidStatus(poolId, terms.status);
+        if (capacity == 0) revert PoolZeroCapacity();
+        if (capacity < terms.allocated) revert PoolCapacityBelowAllocated(poolId, capacity, terms.allocated);
+        _pools[poolId].terms.capacity = capacity;
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq, abi.encodePacked(PoolCapacityChanged.selector, bytes32(uint256(poolId)), abi.encode(capacity, seq))
+        );
+        emit PoolCapacityChanged(poolId, capacity, seq);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function setPoolPrice(uint32 poolId, uint96 pricePerUnitSecond) external {
+        PoolTerms memory terms = _providerPool(poolId);
+        if (terms.status == PoolStatus.Retired) revert PoolInvalidStatus(poolId, terms.status);
+        if (pricePerUnitSecond == 0) revert PoolZeroPrice();
+        if (terms.priceVersion == MAX_PRICE_CHANGES) revert PoolPriceChangeLimit(poolId, MAX_PRICE_CHANGES);
+        // Cannot overflow: checked against the uint16 maximum just above.
+        uint16 version;
+        unchecked {
+            version = terms.priceVersion + 1;
+        }
+        _pools[poolId].terms.priceVersion = version;
+        _prices[poolId][version] = pricePerUnitSecond;
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(PoolPriceChanged.selector, bytes32(uint256(poolId)), abi.encode(pricePerUnitSecond, seq))
+        );
+        emit PoolPriceChanged(poolId, pricePerUnitSecond, seq);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function pausePool(uint32 poolId) external {
+        PoolTerms memory terms = _providerPool(poolId);
+        if (terms.status != PoolStatus.Open) revert PoolInvalidStatus(poolId, terms.status);
+        _setPoolStatus(poolId, PoolStatus.Paused);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function unpausePool(uint32 poolId) external {
+        PoolTerms memory terms = _providerPool(poolId);
+        if (terms.status != PoolStatus.Paused) revert PoolInvalidStatus(poolId, terms.status);
+        _setPoolStatus(poolId, PoolStatus.Open);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function retirePool(uint32 poolId) external {
+        PoolTerms memory terms = _providerPool(poolId);
+        if (terms.status == PoolStatus.Retired) revert PoolInvalidStatus(poolId, terms.status);
+        _setPoolStatus(poolId, PoolStatus.Retired);
+    }
+
+    // -------------------------------------------------------------------------------- leases
+
+    /// @inheritdoc ILeaseMarket
+    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration)
+        external
+        notEntered
+        returns (uint64 leaseId)
+    {
+        if (units == 0) revert LeaseZeroUnits();
+        if (duration == 0) revert LeaseZeroDuration();
+        StoredPool storage stored = _pools[poolId];
+        PoolTerms memory terms = stored.terms;
+        _checkTerms(poolId, terms, units, duration);
+        uint96 price = _prices[poolId][terms.priceVersion];
+        // 32 + 96 + 32 bits: the product fits in 160 bits, so uint256 cannot overflow.
+        uint256 cost = uint256(units) * price * duration;
+        if (cost > type(uint128).max) revert LeaseCostOverflow(units, price, duration);
+
+        _takeQuota(tenantId, stored.resourceClass, terms.classId, units);
+        _reserve(tenantId, uint128(cost));
+        // Cannot overflow: `_checkTerms` checked units <= capacity - allocated.
+        unchecked {
+            stored.terms.allocated = terms.allocated + units;
+        }
+
+        leaseId = _nextSeq();
+        LeaseSlot l = LeaseSlots.pack(tenantId, poolId, units, uint40(block.timestamp), duration, terms.priceVersion);
+        _leases[leaseId] = l;
+        _journalOpen(leaseId, l, price, uint128(cost));
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function extendLease(uint64 leaseId, uint32 additional) external notEntered {
+        if (additional == 0) revert LeaseZeroDuration();
+        LeaseSlot l = _runningLease(leaseId);
+        uint64 tenantId = l.tenantId();
+        if (!_registry.isAuthorized(tenantId, msg.sender)) revert MarketUnauthorized(tenantId, msg.sender);
+
+        uint96 price = _prices[l.poolId()][l.priceVersion()];
+        // 32 + 96 + 32 bits: cannot overflow uint256.
+        uint256 cost = uint256(l.units()) * price * additional;
+        uint256 length = uint256(l.length()) + additional;
+        if (cost > type(uint128).max || length > type(uint32).max) {
+            revert LeaseCostOverflow(l.units(), price, additional);
+        }
+        _reserve(tenantId, uint128(cost));
+        l = l.withLength(uint32(length));
+        _leases[leaseId] = l;
+
+        uint40 end = l.end();
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(LeaseExtended.selector, bytes32(uint256(leaseId)), abi.encode(end, uint128(cost), seq))
+        );
+        emit LeaseExtended(leaseId, end, uint128(cost), seq);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function releaseLease(uint64 leaseId) external notEntered {
+        LeaseSlot l = _runningLease(leaseId);
+        if (!_registry.isAuthorized(l.tenantId(), msg.sender)) revert MarketUnauthorized(l.tenantId(), msg.sender);
+        _closeLease(leaseId, l, CloseReason.ReleasedByTenant, 0);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function reclaim(uint64[] calldata leaseIds) external notEntered {
+        uint256 n = leaseIds.length;
+        if (n > MAX_BATCH) revert MarketBatchTooLarge(n, MAX_BATCH);
+        for (uint256 i; i < n; ++i) {
+            uint64 leaseId = leaseIds[i];
+            LeaseSlot l = _leases[leaseId];
+            if (!l.exists()) revert LeaseUnknown(leaseId);
+            if (l.isClosed()) continue; // already closed, perhaps by a concurrent call: nothing to do
+            CloseReason reason = CloseReason.Expired;
+            if (block.timestamp < l.end()) {
+                if (_registry.tenant(l.tenantId()).status != TenantStatus.Closed) {
+                    revert LeaseNotReclaimable(leaseId, l.end());
+                }
+                reason = CloseReason.TenantClosed;
+            }
+            _closeLease(leaseId, l, reason, 0);
+        }
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function terminateLease(uint64 leaseId, uint32 reasonCode) external notEntered {
+        LeaseSlot l = _runningLease(leaseId);
+        CloseReason reason;
+        if (_pools[l.poolId()].provider == msg.sender) {
+            reason = CloseReason.TerminatedByProvider;
+        } else if (IAccessControl(address(_registry)).hasRole(Roles.ADMIN_ROLE, msg.sender)) {
+            reason = CloseReason.TerminatedByAdmin;
+        } else {
+            revert LeaseNotTerminator(leaseId, msg.sender);
+        }
+        _closeLease(leaseId, l, reason, reasonCode);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function claim(uint64[] calldata leaseIds) external nonReentrant returns (uint256 paid) {
+        uint256 n = leaseIds.length;
+        if (n > MAX_BATCH) revert MarketBatchTooLarge(n, MAX_BATCH);
+        uint32 providerId = _providerIds[msg.sender];
+        uint32 checkedPool; // pool ids start at 1, so 0 means none checked yet
+        for (uint256 i; i < n; ++i) {
+            uint128 amount;
+            (amount, checkedPool) = _settle(leaseIds[i], providerId, checkedPool);
+            paid += amount;
+        }
+        paid += _claimable[providerId];
+        if (paid == 0) return 0;
+        _claimable[providerId] = 0;
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(EarningsClaimed.selector, bytes32(uint256(uint160(msg.sender))), abi.encode(paid, seq))
+        );
+        emit EarningsClaimed(msg.sender, paid, seq);
+        _send(msg.sender, paid);
+    }
+
+    // --------------------------------------------------------------------------------- views
+
+    /// @inheritdoc ILeaseMarket
+    function asset() external view returns (address) {
+        return address(_asset);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function poolCount() external view returns (uint32) {
+        return _poolCount;
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function pool(uint32 poolId) external view returns (Pool memory) {
+        StoredPool storage stored = _pools[poolId];
+        PoolTerms memory terms = stored.terms;
+        return Pool({
+            capacity: terms.capacity,
+            allocated: terms.allocated,
+            pricePerUnitSecond: _prices[poolId][terms.priceVersion],
+            minDuration: terms.minDuration,
+            maxDuration: terms.maxDuration,
+            status: terms.status,
+            provider: stored.provider,
+            resourceClass: stored.resourceClass
+        });
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function lease(uint64 leaseId) external view returns (Lease memory) {
+        LeaseSlot l = _leases[leaseId];
+        if (!l.exists()) return Lease(0, 0, 0, 0, 0, LeaseStatus.None, CloseReason.None, 0, 0);
+        // Cannot overflow: start < 2^40 - 2^33 for thousands of years, and paid < 2^32.
+        unchecked {
+            return Lease({
+                tenantId: l.tenantId(),
+                poolId: l.poolId(),
+                units: l.units(),
+                start: l.start(),
+                end: l.end(),
+                status: l.isClosed() ? LeaseStatus.Closed : LeaseStatus.Active,
+                closeReason: l.closeReason(),
+                pricePerUnitSecond: _prices[l.poolId()][l.priceVersion()],
+                paidUntil: l.start() + l.paid()
+            });
+        }
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function account(uint64 tenantId) external view returns (uint128 free, uint128 reserved) {
+        AccountSlot acct = _accounts[tenantId];
+        return (acct.free(), acct.reserved());
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function claimable(address provider) external view returns (uint256) {
+        return _claimable[_providerIds[provider]];
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function activeUnits(uint64 tenantId, bytes32 resourceClass) external view returns (uint64) {
+        return _activeUnits[tenantId][_classIds[resourceClass]];
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function leaseRemaining(uint64 leaseId) external view returns (uint40 secondsLeft, uint128 unaccrued) {
+        LeaseSlot l = _leases[leaseId];
+        if (!l.exists() || l.isClosed()) return (0, 0);
+        // Cannot underflow: elapsed <= length.
+        unchecked {
+            uint32 left = l.length() - _elapsed(l);
+            return (left, _amount(l, _prices[l.poolId()][l.priceVersion()], left));
+        }
+    }
+
+    /// @inheritdoc ILeaseMarket
+    function accrued(uint64 leaseId) external view returns (uint128) {
+        LeaseSlot l = _leases[leaseId];
+        if (!l.exists() || l.isClosed()) return 0;
+        // Cannot underflow: paid <= elapsed, settlement never passes now or the end.
+        unchecked {
+            return _amount(l, _prices[l.poolId()][l.priceVersion()], _elapsed(l) - l.paid());
+        }
+    }
+
+    // ----------------------------------------------------------------------------- internals
+
+    /// @dev The one place a lease ends: the provider gets what accrued since the last settlement, the
+    /// tenant gets the unaccrued rest back as free escrow, and the units return to the pool and quota.
+    function _closeLease(uint64 leaseId, LeaseSlot l, CloseReason reason, uint32 reasonCode) private {
+        uint96 price = _prices[l.poolId()][l.priceVersion()];
+        uint32 elapsed = _elapsed(l);
+        uint128 toProvider;
+        uint128 refunded;
+        // Cannot underflow: paid <= elapsed <= length.
+        unchecked {
+            toProvider = _amount(l, price, elapsed - l.paid());
+            refunded = _amount(l, price, l.length() - elapsed);
+        }
+        _leases[leaseId] = l.withCloseReason(reason);
+        _unwind(l, toProvider, refunded);
+
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(
+                LeaseClosed.selector,
+                bytes32(uint256(leaseId)),
+                abi.encode(reason, reasonCode, toProvider, refunded, msg.sender, seq)
+            )
+        );
+        emit LeaseClosed(leaseId, reason, reasonCode, toProvider, refunded, msg.sender, seq);
+    }
+
+    /// @dev A closing lease's books: its units leave the pool's allocation and the tenant's active units,
+    /// `refunded` moves from reserved to free escrow and `toProvider` from reserved to the provider.
+    function _unwind(LeaseSlot l, uint128 toProvider, uint128 refunded) private {
+        PoolTerms storage terms = _pools[l.poolId()].terms;
+        (uint32 allocated, uint32 classId, uint32 providerId) = (terms.allocated, terms.classId, terms.providerId);
+        uint64 tenantId = l.tenantId();
+        AccountSlot acct = _accounts[tenantId];
+        // Cannot underflow: the lease's units were added to allocated and to the tenant's active units
+        // when it opened and are removed only here, once. Its unsettled rest (toProvider + refunded)
+        // is part of its tenant's reserved, and free + reserved stays below 2^128.
+        unchecked {
+            terms.allocated = allocated - l.units();
+            _activeUnits[tenantId][classId] -= l.units();
+            _accounts[tenantId] = AccountSlots.pack(acct.free() + refunded, acct.reserved() - toProvider - refunded);
+        }
+        if (toProvider != 0) _claimable[providerId] += toProvider;
+    }
+
+    /// @dev Settles one lease for `claim`: checks it is in a pool of `providerId` (skipped when its pool
+    /// is `checkedPool`, already checked), moves what accrued since the last settlement from its
+    /// tenant's reserved escrow, and returns that amount and the lease's pool.
+    function _settle(uint64 leaseId, uint32 providerId, uint32 checkedPool)
+        private
+        returns (uint128 amount, uint32 poolId)
+    {
+        LeaseSlot l = _leases[leaseId];
+        if (!l.exists()) revert LeaseUnknown(leaseId);
+        poolId = l.poolId();
+        if (poolId != checkedPool && _pools[poolId].terms.providerId != providerId) {
+            revert LeaseNotProvider(leaseId, msg.sender);
+        }
+        if (l.isClosed()) return (0, poolId); // its close settled it
+        uint32 elapsed = _elapsed(l);
+        if (elapsed == l.paid()) return (0, poolId);
+        uint64 tenantId = l.tenantId();
+        AccountSlot acct = _accounts[tenantId];
+        // Cannot underflow: paid <= elapsed, and the amount is part of the tenant's reserved.
+        unchecked {
+            amount = _amount(l, _prices[poolId][l.priceVersion()], elapsed - l.paid());
+            _accounts[tenantId] = AccountSlots.pack(acct.free(), acct.reserved() - amount);
+        }
+        _leases[leaseId] = l.withPaid(elapsed);
+
+        uint40 paidUntil;
+        // Cannot overflow: start < 2^40 - 2^33 for thousands of years, and elapsed < 2^32.
+        unchecked {
+            paidUntil = l.start() + elapsed;
+        }
+        uint64 seq = _nextSeq();
+        _append(
+            seq, abi.encodePacked(LeaseSettled.selector, bytes32(uint256(leaseId)), abi.encode(amount, paidUntil, seq))
+        );
+        emit LeaseSettled(leaseId, amount, paidUntil, seq);
+    }
+
+    /// @dev Journals and emits `LeaseOpened` (its seq is the lease id).
+    function _journalOpen(uint64 leaseId, LeaseSlot l, uint96 price, uint128 cost) private {
+        bytes memory data = abi.encode(l.units(), price, l.start(), l.end(), cost, leaseId);
+        _append(
+            leaseId,
+            abi.encodePacked(
+                LeaseOpened.selector,
+                bytes32(uint256(leaseId)),
+                bytes32(uint256(l.tenantId())),
+                bytes32(uint256(l.poolId())),
+                data
+            )
+        );
+        emit LeaseOpened(leaseId, l.tenantId(), l.poolId(), l.units(), price, l.start(), l.end(), cost, leaseId);
+    }
+
+    /// @dev The one place a pool's status changes.
+    function _setPoolStatus(uint32 poolId, PoolStatus status) private {
+        _pools[poolId].terms.status = status;
+        uint64 seq = _nextSeq();
+        _append(seq, abi.encodePacked(PoolStatusChanged.selector, bytes32(uint256(poolId)), abi.encode(status, seq)));
+        emit PoolStatusChanged(poolId, status, seq);
+    }
+
+    /// @dev Checks a new lease against an Open pool's terms.
+    function _checkTerms(uint32 poolId, PoolTerms memory terms, uint32 units, uint32 duration) private pure {
+        if (terms.status != PoolStatus.Open) {
+            if (terms.status == PoolStatus.None) revert PoolUnknown(poolId);
+            revert PoolInvalidStatus(poolId, terms.status);
+        }
+        if (duration < terms.minDuration || duration > terms.maxDuration) {
+            revert LeaseDurationOutOfBounds(duration, terms.minDuration, terms.maxDuration);
+        }
+        // Cannot underflow: allocated <= capacity always (openLease and setPoolCapacity keep it).
+        unchecked {
+            uint32 available = terms.capacity - terms.allocated;
+            if (units > available) revert PoolCapacityExceeded(poolId, units, available);
+        }
+    }
+
+    /// @dev Checks the caller may act for the tenant and the units fit its quota; counts them.
+    function _takeQuota(uint64 tenantId, bytes32 resourceClass, uint32 classId, uint32 units) private {
+        (bool authorized, uint64 maxUnits) = _registry.authorization(tenantId, msg.sender, resourceClass);
+        if (!authorized) _revertUnauthorized(tenantId);
+        // Cannot overflow in uint256; checked against the uint64 quota before it is stored.
+        uint256 requested = uint256(_activeUnits[tenantId][classId]) + units;
+        if (requested > maxUnits) revert LeaseQuotaExceeded(tenantId, resourceClass, requested, maxUnits);
+        _activeUnits[tenantId][classId] = uint64(requested);
+    }
+
+    /// @dev Moves `cost` from the tenant's free to its reserved escrow.
+    function _reserve(uint64 tenantId, uint128 cost) private {
+        AccountSlot acct = _accounts[tenantId];
+        if (cost > acct.free()) revert MarketInsufficientEscrow(tenantId, cost, acct.free());
+        // Cannot overflow or underflow: cost <= free, and free + reserved stays below 2^128.
+        unchecked {
+            _accounts[tenantId] = AccountSlots.pack(acct.free() - cost, acct.reserved() + cost);
+        }
+    }
+
+    /// @dev The pool's terms, after checking it exists and the caller is its provider.
+    function _providerPool(uint32 poolId) private view returns (PoolTerms memory terms) {
+        StoredPool storage stored = _pools[poolId];
+        terms = stored.terms;
+        if (terms.status == PoolStatus.None) revert PoolUnknown(poolId);
+        if (stored.provider != msg.sender) revert PoolNotProvider(poolId, msg.sender);
+    }
+
+    /// @dev The lease, after checking it exists, is active and has not reached its end.
+    function _runningLease(uint64 leaseId) private view returns (LeaseSlot l) {
+        l = _leases[leaseId];
+        if (!l.exists()) revert LeaseUnknown(leaseId);
+        if (l.isClosed()) revert LeaseNotActive(leaseId, LeaseStatus.Closed);
+        if (block.timestamp >= l.end()) revert LeaseExpired(leaseId, l.end());
+    }
+
+    /// @dev Reverts with the precise reason an account may not act for a tenant.
+    function _revertUnauthorized(uint64 tenantId) private view {
+        if (_registry.tenant(tenantId).status == TenantStatus.None) revert MarketUnknownTenant(tenantId);
+        revert MarketUnauthorized(tenantId, msg.sender);
+    }
+
+    /// @dev Seconds of the lease that have run: now - start, capped at its length.
+    function _elapsed(LeaseSlot l) private view returns (uint32) {
+        // Cannot underflow: a lease starts at a past or present block timestamp.
+        unchecked {
+            uint256 ran = block.timestamp - l.start();
+            return ran < l.length() ? uint32(ran) : l.length();
+        }
+    }
+
+    /// @dev units * price * seconds: at most the lease's unsettled rest, which is part of its tenant's
+    /// reserved escrow and so below 2^128.
+    function _amount(LeaseSlot l, uint96 price, uint32 seconds_) private pure returns (uint128) {
+        return uint128(uint256(l.units()) * price * seconds_);
+    }
+
+    /// @dev Pays out native ETH or the ERC-20. Books are written before this is called.
+    function _send(address to, uint256 amount) private {
+        if (address(_asset) == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert MarketTransferFailed(to, amount);
+        } else {
+            _asset.safeTransfer(to, amount);
+        }
+    }
+}
