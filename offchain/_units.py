@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from offchain.exceptions import InvalidValueError
 
@@ -25,7 +25,9 @@ def parse_amount(text: str) -> int:
     if not match or match.group(2).lower() not in (*_UNITS, ""):
         raise InvalidValueError("amount", text, expected)
     try:
-        value = Decimal(match.group(1)).scaleb(_UNITS.get(match.group(2).lower(), 0))
+        with localcontext() as exact:
+            exact.prec = 200  # Decimal's default 28 digits would round large amounts
+            value = Decimal(match.group(1)).scaleb(_UNITS.get(match.group(2).lower(), 0))
     except InvalidOperation:
         raise InvalidValueError("amount", text, expected) from None
     if value != value.to_integral_value():
@@ -52,7 +54,8 @@ def parse_duration(text: str) -> int:
 def show_amount(wei: int, native: bool = True) -> str:
     """``1.5 ETH`` for native ETH amounts of at least a micro-ether, else the integer."""
     if native and wei >= 10**12:
-        text = f"{Decimal(wei).scaleb(-18):f}".rstrip("0").rstrip(".")
+        whole, fraction = divmod(wei, 10**18)
+        text = f"{whole}.{fraction:018d}".rstrip("0").rstrip(".")
         return f"{text} ETH"
     return f"{wei} wei" if native else str(wei)
 
