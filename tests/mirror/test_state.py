@@ -1,0 +1,751 @@
+"""The mirrored state: pure handlers, indexes, journal heads, undo, pinned views."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from _history import history
+from _synthetic_logs import GPU, OPERATOR, OTHER, OWNER, PROVIDER, Logs
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from offchain.decode import Decoder, to_checksum
+from offchain.exceptions import JournalGapError, MirrorStateError, StaleViewError
+from offchain.journal import replay
+from offchain.state import (
+    END_BUCKET_SECONDS,
+    Account,
+    Anchor,
+    Changes,
+    CloseReason,
+    Kind,
+    Lease,
+    LeaseStatus,
+    MirrorState,
+    Pool,
+    PoolStatus,
+    RegistrationPolicy,
+    Tenant,
+    TenantStatus,
+    apply,
+    check_handlers,
+)
+
+NOW = 1_700_000_000
+OWNER_CS, OPERATOR_CS, PROVIDER_CS, OTHER_CS = map(to_checksum, (OWNER, OPERATOR, PROVIDER, OTHER))
+
+
+@pytest.fixture
+def logs() -> Logs:
+    return Logs()
+
+
+@pytest.fixture
+def state() -> MirrorState:
+    return MirrorState()
+
+
+def run(state: MirrorState, logs: Logs, *entries: dict[str, Any]) -> Changes:
+    """Apply logs as one block."""
+    state.begin()
+    state.apply_events(logs.decoder.decode_many(list(entries)))
+    return state.end(logs.block, logs.block_hash, NOW)
+
+
+def register(logs: Logs, tenant_id: int = 1, owner: str = OWNER, status: int = 2) -> dict[str, Any]:
+    return logs.event(
+        "TenantRegistry",
+        "TenantRegistered",
+        tenantId=tenant_id,
+        owner=owner,
+        status=status,
+        createdAt=NOW,
+        metadataURI="ipfs://t",
+        metadataHash=b"\x11" * 32,
+    )
+
+
+def pool(logs: Logs, pool_id: int = 1, capacity: int = 10, price: int = 5) -> dict[str, Any]:
+    return logs.event(
+        "LeaseMarket",
+        "PoolCreated",
+        poolId=pool_id,
+        provider=PROVIDER,
+        resourceClass=GPU,
+        capacity=capacity,
+        pricePerUnitSecond=price,
+        minDuration=60,
+        maxDuration=86_400,
+    )
+
+
+def deposit(logs: Logs, amount: int, tenant_id: int = 1) -> dict[str, Any]:
+    return logs.event(
+        "LeaseMarket", "Deposited", tenantId=tenant_id, **{"from": OWNER}, amount=amount
+    )
+
+
+def open_lease(
+    logs: Logs, units: int = 2, duration: int = 3_600, price: int = 5, tenant_id: int = 1
+) -> dict[str, Any]:
+    lease_id = logs.seq["LeaseMarket"] + 1
+    return logs.event(
+        "LeaseMarket",
+        "LeaseOpened",
+        leaseId=lease_id,
+        tenantId=tenant_id,
+        poolId=1,
+        units=units,
+        pricePerUnitSecond=price,
+        start=NOW,
+        end=NOW + duration,
+        cost=units * price * duration,
+    )
+
+
+def with_lease(state: MirrorState, logs: Logs) -> int:
+    """A tenant with 100_000 deposited, a pool of 10 units at 5/s, and a 2-unit 1-hour lease."""
+    run(state, logs, register(logs), pool(logs), deposit(logs, 100_000))
+    logs.next_block()
+    opened = open_lease(logs)
+    run(state, logs, opened)
+    return int(opened["topics"][1], 16)
+
+
+# ------------------------------------------------------------------------------------ registry
+
+
+def test_registered_tenant_is_stored_with_owner_status_and_metadata(state, logs):
+    run(state, logs, register(logs))
+    assert state.view().tenant(1) == Tenant(
+        1, OWNER_CS, TenantStatus.ACTIVE, NOW, "ipfs://t", b"\x11" * 32
+    )
+
+
+def test_registered_tenant_is_indexed_by_owner(state, logs):
+    run(state, logs, register(logs, 1), register(logs, 2), register(logs, 3, owner=OTHER))
+    assert state.view().tenants_of_owner(OWNER) == (1, 2)
+
+
+def test_status_change_replaces_the_tenant_status(state, logs):
+    run(
+        state,
+        logs,
+        register(logs),
+        logs.event(
+            "TenantRegistry",
+            "TenantStatusChanged",
+            tenantId=1,
+            **{"from": 2},
+            to=3,
+            reasonCode=7,
+            by=OTHER,
+        ),
+    )
+    assert state.view().tenant(1).status == TenantStatus.SUSPENDED
+
+
+def test_status_change_from_another_status_is_refused(state, logs):
+    run(state, logs, register(logs))
+    state.begin()
+    wrong = logs.event(
+        "TenantRegistry",
+        "TenantStatusChanged",
+        tenantId=1,
+        **{"from": 1},
+        to=2,
+        reasonCode=0,
+        by=OTHER,
+    )
+    with pytest.raises(MirrorStateError, match="tenant 1 is ACTIVE"):
+        state.apply_events(logs.decoder.decode_many([wrong]))
+
+
+@pytest.mark.parametrize(
+    ("contract", "event", "values"),
+    [
+        (
+            "TenantRegistry",
+            "TenantMetadataUpdated",
+            {"tenantId": 9, "metadataURI": "", "metadataHash": bytes(32)},
+        ),
+        ("LeaseMarket", "PoolPriceChanged", {"poolId": 9, "pricePerUnitSecond": 1}),
+        ("LeaseMarket", "LeaseExtended", {"leaseId": 9, "end": 1, "cost": 1}),
+        (
+            "DataAnchor",
+            "AnchorRevoked",
+            {"digest": b"\x09" * 32, "tenantId": 1, "reasonCode": 0, "revokedAt": 1, "by": OWNER},
+        ),
+    ],
+    ids=["tenant", "pool", "lease", "anchor"],
+)
+def test_event_about_an_unknown_entity_is_refused(state, logs, contract, event, values):
+    log = logs.event(contract, event, **values)
+    with pytest.raises(MirrorStateError, match="unknown"):
+        apply(state, logs.decoded(log))
+
+
+def test_ownership_proposal_sets_the_pending_owner(state, logs):
+    run(
+        state,
+        logs,
+        register(logs),
+        logs.event(
+            "TenantRegistry",
+            "TenantOwnershipProposed",
+            tenantId=1,
+            currentOwner=OWNER,
+            proposedOwner=OTHER,
+        ),
+    )
+    assert state.view().tenant(1).pending_owner == OTHER_CS
+
+
+def test_ownership_transfer_moves_the_owner_index_and_clears_the_proposal(state, logs):
+    run(
+        state,
+        logs,
+        register(logs),
+        logs.event(
+            "TenantRegistry",
+            "TenantOwnershipProposed",
+            tenantId=1,
+            currentOwner=OWNER,
+            proposedOwner=OTHER,
+        ),
+        logs.event(
+            "TenantRegistry",
+            "TenantOwnershipTransferred",
+            tenantId=1,
+            previousOwner=OWNER,
+            newOwner=OTHER,
+        ),
+    )
+    view = state.view()
+    assert (view.tenant(1).owner, view.tenant(1).pending_owner) == (OTHER_CS, "0x" + "00" * 20)
+    assert (view.tenants_of_owner(OWNER), view.tenants_of_owner(OTHER)) == ((), (1,))
+
+
+def test_granted_operator_is_indexed_and_revoking_removes_it(state, logs):
+    registered = register(logs)
+    grant = logs.event(
+        "TenantRegistry", "OperatorGranted", tenantId=1, operator=OPERATOR, expiresAt=NOW + 10
+    )
+    run(state, logs, registered, grant)
+    assert (
+        state.view().tenants_of_operator(OPERATOR),
+        state.view().operator_expiry(1, OPERATOR),
+    ) == ((1,), NOW + 10)
+    run(state, logs, logs.event("TenantRegistry", "OperatorRevoked", tenantId=1, operator=OPERATOR))
+    assert (
+        state.view().tenants_of_operator(OPERATOR),
+        state.view().operator_expiry(1, OPERATOR),
+    ) == ((), 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "account", "now", "authorized"),
+    [
+        (2, OWNER, NOW, True),
+        (2, OPERATOR, NOW + 9, True),
+        (2, OPERATOR, NOW + 10, False),  # expired at expiresAt, as isAuthorized says
+        (2, OTHER, NOW, False),
+        (1, OWNER, NOW, False),  # pending tenants authorize no one
+    ],
+)
+def test_authorization_follows_the_registry_rule(state, logs, status, account, now, authorized):
+    run(
+        state,
+        logs,
+        register(logs, status=status),
+        logs.event(
+            "TenantRegistry", "OperatorGranted", tenantId=1, operator=OPERATOR, expiresAt=NOW + 10
+        ),
+    )
+    assert state.view().is_authorized(1, account, now) is authorized
+
+
+def test_quota_set_to_zero_is_stored_as_absent(state, logs):
+    run(
+        state,
+        logs,
+        register(logs),
+        logs.event("TenantRegistry", "QuotaSet", tenantId=1, resourceClass=GPU, maxUnits=5),
+        logs.event("TenantRegistry", "QuotaSet", tenantId=1, resourceClass=GPU, maxUnits=0),
+    )
+    assert state.view().quota(1, GPU) == 0
+    assert (1, GPU) not in state.quotas
+
+
+def test_policy_change_is_mirrored(state, logs):
+    run(state, logs, logs.event("TenantRegistry", "RegistrationPolicyChanged", policy=1))
+    assert state.view().registration_policy() == RegistrationPolicy.APPROVAL
+
+
+def test_roles_follow_grants_and_revocations(state, logs):
+    role = b"\x42" * 32
+    run(
+        state,
+        logs,
+        logs.event("TenantRegistry", "RoleGranted", role=role, account=OTHER, sender=OWNER),
+    )
+    assert state.view().has_role(role, OTHER)
+    run(
+        state,
+        logs,
+        logs.event("TenantRegistry", "RoleRevoked", role=role, account=OTHER, sender=OWNER),
+    )
+    assert not state.view().has_role(role, OTHER)
+
+
+# --------------------------------------------------------------------------------------- anchors
+
+
+def test_anchor_is_stored_with_the_block_number_of_its_log(state, logs):
+    digest = b"\x21" * 32
+    run(state, logs, logs.event("DataAnchor", "Anchored", digest=digest, tenantId=1, timestamp=NOW))
+    assert state.view().anchor(digest) == Anchor(digest, 1, NOW, logs.block)
+
+
+def test_batch_anchor_keeps_its_count_and_uri(state, logs):
+    root = b"\x31" * 32
+    run(
+        state,
+        logs,
+        logs.event(
+            "DataAnchor",
+            "BatchAnchored",
+            root=root,
+            tenantId=1,
+            count=4,
+            timestamp=NOW,
+            uri="ipfs://b",
+        ),
+    )
+    view = state.view()
+    assert (view.batch(root).count, view.batch_uri(root), view.batches_of_tenant(1)) == (
+        4,
+        "ipfs://b",
+        (root,),
+    )
+
+
+def test_single_digest_is_not_a_batch(state, logs):
+    digest = b"\x21" * 32
+    run(state, logs, logs.event("DataAnchor", "Anchored", digest=digest, tenantId=1, timestamp=NOW))
+    assert state.view().batch(digest) is None
+
+
+def test_revocation_sets_revoked_at_and_reason(state, logs):
+    digest = b"\x21" * 32
+    run(
+        state,
+        logs,
+        logs.event("DataAnchor", "Anchored", digest=digest, tenantId=1, timestamp=NOW),
+        logs.event(
+            "DataAnchor",
+            "AnchorRevoked",
+            digest=digest,
+            tenantId=1,
+            reasonCode=3,
+            revokedAt=NOW + 5,
+            by=OWNER,
+        ),
+    )
+    record = state.view().anchor(digest)
+    assert (record.revoked_at, record.revoke_reason) == (NOW + 5, 3)
+
+
+def test_anchoring_a_digest_twice_is_refused(state, logs):
+    digest = b"\x21" * 32
+    run(state, logs, logs.event("DataAnchor", "Anchored", digest=digest, tenantId=1, timestamp=NOW))
+    again = logs.event("DataAnchor", "Anchored", digest=digest, tenantId=1, timestamp=NOW)
+    with pytest.raises(MirrorStateError, match="anchored twice"):
+        apply(state, logs.decoded(again))
+
+
+def test_anchors_of_a_tenant_are_listed_by_block_then_digest(state, logs):
+    high, low, later = b"\x90" * 32, b"\x10" * 32, b"\x50" * 32
+    run(
+        state,
+        logs,
+        *[
+            logs.event("DataAnchor", "Anchored", digest=d, tenantId=1, timestamp=NOW)
+            for d in (high, low)
+        ],
+    )
+    logs.next_block()
+    run(state, logs, logs.event("DataAnchor", "Anchored", digest=later, tenantId=1, timestamp=NOW))
+    assert state.view().anchors_of_tenant(1) == (low, high, later)
+
+
+# ---------------------------------------------------------------------------------------- market
+
+
+def test_deposit_and_withdrawal_move_free_escrow(state, logs):
+    run(
+        state,
+        logs,
+        deposit(logs, 500),
+        logs.event("LeaseMarket", "Withdrawn", tenantId=1, to=OWNER, amount=200),
+    )
+    assert state.view().account(1) == Account(300, 0)
+
+
+def test_withdrawing_more_than_free_escrow_is_refused(state, logs):
+    run(state, logs, deposit(logs, 5))
+    too_much = logs.event("LeaseMarket", "Withdrawn", tenantId=1, to=OWNER, amount=6)
+    with pytest.raises(MirrorStateError, match="negative"):
+        apply(state, logs.decoded(too_much))
+
+
+def test_created_pool_is_open_and_indexed_by_provider_and_class(state, logs):
+    run(state, logs, pool(logs))
+    view = state.view()
+    assert view.pool(1) == Pool(1, PROVIDER_CS, GPU, 10, 0, 5, 60, 86_400, PoolStatus.OPEN)
+    assert (view.pools_of_provider(PROVIDER), view.pools_of_class(GPU)) == ((1,), (1,))
+
+
+@pytest.mark.parametrize(
+    ("event", "values", "field", "expected"),
+    [
+        ("PoolCapacityChanged", {"capacity": 7}, "capacity", 7),
+        ("PoolPriceChanged", {"pricePerUnitSecond": 9}, "price_per_unit_second", 9),
+        ("PoolStatusChanged", {"status": 2}, "status", PoolStatus.PAUSED),
+    ],
+)
+def test_pool_updates_replace_one_field(state, logs, event, values, field, expected):
+    run(state, logs, pool(logs), logs.event("LeaseMarket", event, poolId=1, **values))
+    assert getattr(state.view().pool(1), field) == expected
+
+
+def test_opened_lease_is_stored_active_and_paid_until_its_start(state, logs):
+    lease_id = with_lease(state, logs)
+    assert state.view().lease(lease_id) == Lease(
+        lease_id, 1, 1, 2, NOW, NOW + 3_600, LeaseStatus.ACTIVE, CloseReason.NONE, 5, NOW
+    )
+
+
+def test_opened_lease_allocates_units_and_reserves_its_cost(state, logs):
+    with_lease(state, logs)
+    view = state.view()
+    cost = 2 * 5 * 3_600
+    assert (view.utilization(1), view.class_utilization(GPU)) == ((2, 10), (2, 10))
+    assert (view.account(1), view.active_units(1, GPU)) == (Account(100_000 - cost, cost), 2)
+
+
+def test_opened_lease_is_indexed_by_tenant_pool_provider_status_and_end(state, logs):
+    lease_id = with_lease(state, logs)
+    view = state.view()
+    assert view.leases_of_tenant(1) == view.leases_of_pool(1) == (lease_id,)
+    assert view.leases_of_provider(PROVIDER) == (lease_id,)
+    assert view.leases_with_status(LeaseStatus.ACTIVE) == (lease_id,)
+    assert view.active_leases_ending(NOW + 3_600) == (lease_id,)
+    assert view.active_leases_ending(NOW + 3_599) == ()
+
+
+def test_extension_moves_the_end_and_reserves_the_extra_cost(state, logs):
+    lease_id = with_lease(state, logs)
+    before = state.view().account(1)
+    extra = 2 * END_BUCKET_SECONDS
+    run(
+        state,
+        logs,
+        logs.event(
+            "LeaseMarket", "LeaseExtended", leaseId=lease_id, end=NOW + 3_600 + extra, cost=100
+        ),
+    )
+    view = state.view()
+    assert view.account(1) == Account(before.free - 100, before.reserved + 100)
+    assert view.active_leases_ending(NOW + 3_600) == ()
+    assert view.active_leases_ending(NOW + 3_600 + extra) == (lease_id,)
+
+
+def test_settlement_moves_accrual_from_reserve_to_the_provider(state, logs):
+    lease_id = with_lease(state, logs)
+    reserved = state.view().account(1).reserved
+    run(
+        state,
+        logs,
+        logs.event(
+            "LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=1_000, paidUntil=NOW + 100
+        ),
+    )
+    view = state.view()
+    assert (view.lease(lease_id).paid_until, view.account(1).reserved) == (
+        NOW + 100,
+        reserved - 1_000,
+    )
+    assert view.claimable(PROVIDER) == 1_000
+
+
+def test_closing_frees_units_refunds_and_credits_the_provider(state, logs):
+    lease_id = with_lease(state, logs)
+    cost = 2 * 5 * 3_600
+    run(
+        state,
+        logs,
+        logs.event(
+            "LeaseMarket",
+            "LeaseClosed",
+            leaseId=lease_id,
+            reason=2,
+            reasonCode=0,
+            toProvider=1_000,
+            refunded=cost - 1_000,
+            by=OWNER,
+        ),
+    )
+    view = state.view()
+    closed = view.lease(lease_id)
+    assert (closed.status, closed.close_reason) == (
+        LeaseStatus.CLOSED,
+        CloseReason.RELEASED_BY_TENANT,
+    )
+    assert (view.utilization(1), view.active_units(1, GPU)) == ((0, 10), 0)
+    assert (view.account(1), view.claimable(PROVIDER)) == (Account(100_000 - 1_000, 0), 1_000)
+    assert view.active_leases_ending(NOW + 10**6) == ()
+    assert view.leases_with_status(LeaseStatus.CLOSED) == (lease_id,)
+
+
+def test_closing_a_closed_lease_is_refused(state, logs):
+    lease_id = with_lease(state, logs)
+    close = {
+        "leaseId": lease_id,
+        "reason": 1,
+        "reasonCode": 0,
+        "toProvider": 0,
+        "refunded": 36_000,
+        "by": OWNER,
+    }
+    run(state, logs, logs.event("LeaseMarket", "LeaseClosed", **close))
+    again = logs.event("LeaseMarket", "LeaseClosed", **close)
+    with pytest.raises(MirrorStateError, match="not active"):
+        apply(state, logs.decoded(again))
+
+
+def test_claimed_earnings_empty_the_provider_balance(state, logs):
+    lease_id = with_lease(state, logs)
+    run(
+        state,
+        logs,
+        logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=700, paidUntil=NOW + 70),
+        logs.event("LeaseMarket", "EarningsClaimed", provider=PROVIDER, amount=700),
+    )
+    assert state.view().claimable(PROVIDER) == 0
+    assert PROVIDER_CS not in state.claimable
+
+
+def test_escrow_totals_add_up_every_account_and_claimable(state, logs):
+    lease_id = with_lease(state, logs)
+    run(
+        state,
+        logs,
+        deposit(logs, 50, tenant_id=2),
+        logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=10, paidUntil=NOW + 1),
+    )
+    assert state.view().escrow_totals() == (100_000 - 36_000 + 50, 36_000 - 10, 10)
+
+
+# --------------------------------------------------------------------------------------- journal
+
+
+def test_journal_seq_gap_is_refused_as_missed_events(state, logs):
+    gap = logs.event(
+        "DataAnchor", "Anchored", digest=b"\x01" * 32, tenantId=1, timestamp=NOW, seq=2
+    )
+    with pytest.raises(JournalGapError, match="events were missed"):
+        apply(state, logs.decoded(gap))
+
+
+def test_repeated_seq_is_refused_as_applied_twice(state, logs):
+    run(
+        state,
+        logs,
+        logs.event("DataAnchor", "Anchored", digest=b"\x01" * 32, tenantId=1, timestamp=NOW),
+    )
+    again = logs.event(
+        "DataAnchor", "Anchored", digest=b"\x02" * 32, tenantId=1, timestamp=NOW, seq=1
+    )
+    with pytest.raises(JournalGapError, match="applied twice"):
+        apply(state, logs.decoded(again))
+
+
+def test_role_events_carry_no_seq_and_leave_the_journal_alone(state, logs):
+    run(
+        state,
+        logs,
+        logs.event("TenantRegistry", "RoleGranted", role=b"\x01" * 32, account=OTHER, sender=OWNER),
+    )
+    assert state.view().journal("TenantRegistry").seq == 0
+
+
+@given(rng=st.randoms(use_true_random=False), blocks=st.integers(1, 30))
+@example(rng=random.Random(0), blocks=1)
+@settings(max_examples=40, deadline=None)
+def test_journal_heads_equal_offchain_journal_replay(rng, blocks):
+    state = MirrorState()
+    decoder = Decoder(Logs().decoder.addresses)
+    entries = [log for block in history(rng, blocks) for log in block]
+    events = decoder.decode_many(entries)
+    state.begin()
+    state.apply_events(events)
+    state.end(1, "0x" + "00" * 32)
+    for contract in ("TenantRegistry", "DataAnchor", "LeaseMarket"):
+        journaled = [
+            (
+                [e.raw[i : i + 32] for i in range(0, 32 * (1 + sum(e.spec.indexed)), 32)],
+                e.raw[32 * (1 + sum(e.spec.indexed)) :],
+            )
+            for e in events
+            if e.spec.contract == contract and e.spec.journaled
+        ]
+        expected = replay(journaled)
+        got = state.view().journal(contract)
+        assert (got.seq, got.head) == (expected.seq, expected.head)
+
+
+# ----------------------------------------------------------------------------------------- purity
+
+
+def test_apply_computes_changes_without_touching_the_state(state, logs):
+    with_lease(state, logs)
+    before = state.digest()
+    changes = apply(state, logs.decoded(deposit(logs, 10)))
+    assert [c.kind for c in changes] == [Kind.ACCOUNT, Kind.JOURNAL]
+    assert state.digest() == before
+
+
+def test_handlers_refuse_an_abi_whose_arguments_changed():
+    specs = Logs().decoder.specs
+    changed = dict(specs)
+    changed["DataAnchor"] = dict(specs["DataAnchor"])
+    spec = changed["DataAnchor"]["Anchored"]
+    changed["DataAnchor"]["Anchored"] = type(spec)(
+        spec.contract,
+        spec.name,
+        spec.qualname,
+        spec.signature,
+        spec.topic0,
+        ("tenantId", "digest", "timestamp", "seq"),
+        spec.types,
+        spec.indexed,
+        spec.seq_index,
+        spec.source,
+    )
+    with pytest.raises(MirrorStateError, match="differ from the handler"):
+        check_handlers(changed)
+
+
+# --------------------------------------------------------------------------- undo and indexes
+
+
+def expected_indexes(s: MirrorState) -> dict[str, Any]:
+    """Every index recomputed from the tables alone."""
+    group: dict[str, dict[Any, set[Any]]] = defaultdict(lambda: defaultdict(set))
+    for tid, t in s.tenants.items():
+        group["owner"][t.owner].add(tid)
+    for tid, op in s.operators:
+        group["operator"][op].add(tid)
+    class_capacity: dict[bytes, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, p in s.pools.items():
+        group["provider"][p.provider].add(pid)
+        group["class"][p.resource_class].add(pid)
+        class_capacity[p.resource_class][0] += p.capacity
+        class_capacity[p.resource_class][1] += p.allocated
+    for lid, x in s.leases.items():
+        group["l_tenant"][x.tenant_id].add(lid)
+        group["l_pool"][x.pool_id].add(lid)
+        group["l_provider"][s.pools[x.pool_id].provider].add(lid)
+        group["l_status"][x.status].add(lid)
+        if x.status == LeaseStatus.ACTIVE:
+            group["l_end"][x.end // END_BUCKET_SECONDS].add(lid)
+    by_tenant: dict[int, list[bytes]] = defaultdict(list)
+    batches: dict[int, list[bytes]] = defaultdict(list)
+    for digest, a in sorted(s.anchors.items(), key=lambda kv: (kv[1].block_number, kv[0])):
+        by_tenant[a.tenant_id].append(digest)
+        if a.count:
+            batches[a.tenant_id].append(digest)
+    free = sum(a.free for a in s.accounts.values())
+    reserved = sum(a.reserved for a in s.accounts.values())
+    return {
+        **{name: dict(index) for name, index in group.items()},
+        "class_capacity": dict(class_capacity),
+        "anchors": dict(by_tenant),
+        "batches": dict(batches),
+        "totals": (free, reserved, sum(s.claimable.values())),
+        "end_buckets": sorted(group["l_end"]),
+    }
+
+
+def actual_indexes(s: MirrorState) -> dict[str, Any]:
+    names = {
+        "owner": s.tenants_by_owner,
+        "operator": s.tenants_by_operator,
+        "provider": s.pools_by_provider,
+        "class": s.pools_by_class,
+        "l_tenant": s.leases_by_tenant,
+        "l_pool": s.leases_by_pool,
+        "l_provider": s.leases_by_provider,
+        "l_status": s.leases_by_status,
+        "l_end": s.active_by_end,
+    }
+    expected_names = expected_indexes(s).keys()
+    return {
+        **{name: dict(index) for name, index in names.items() if name in expected_names},
+        "class_capacity": dict(s.class_capacity),
+        "anchors": dict(s.anchors_by_tenant),
+        "batches": dict(s.batches_by_tenant),
+        "totals": (s.totals.free, s.totals.reserved, s.total_claimable),
+        "end_buckets": list(s.end_buckets),
+    }
+
+
+@given(rng=st.randoms(use_true_random=False), blocks=st.integers(1, 25))
+@example(rng=random.Random(7), blocks=25)
+@settings(max_examples=60, deadline=None)
+def test_undoing_blocks_newest_first_restores_every_earlier_state(rng, blocks):
+    decoder = Decoder(Logs().decoder.addresses)
+    state = MirrorState()
+    digests = [state.digest()]
+    undo: list[Changes] = []
+    for number, block in enumerate(history(rng, blocks), start=1):
+        state.begin()
+        state.apply_events(decoder.decode_many(block))
+        undo.append(state.end(number, "0x" + number.to_bytes(32, "big").hex()))
+        digests.append(state.digest())
+        assert actual_indexes(state) == expected_indexes(state)
+    while undo:
+        state.begin()
+        state.undo(undo.pop())
+        state.end(len(undo), "0x")
+        assert state.digest() == digests[len(undo)]
+        assert actual_indexes(state) == expected_indexes(state)
+
+
+# ----------------------------------------------------------------------------------------- views
+
+
+def test_view_is_pinned_to_its_block_number_and_hash(state, logs):
+    run(state, logs, register(logs))
+    view = state.view()
+    assert (view.number, view.block_hash, view.timestamp) == (logs.block, logs.block_hash, NOW)
+
+
+def test_reading_a_view_after_a_newer_block_raises_stale_view(state, logs):
+    run(state, logs, register(logs))
+    view = state.view()
+    logs.next_block()
+    run(state, logs, register(logs, 2))
+    with pytest.raises(StaleViewError, match="take a new view"):
+        view.tenant(1)
+
+
+def test_reading_a_view_while_a_block_is_being_written_raises_stale_view(state, logs):
+    view = state.view()
+    state.begin()
+    with pytest.raises(StaleViewError):
+        view.lease(1)
