@@ -1,0 +1,695 @@
+"""The off-chain mirror: one object that follows the deployment and answers reads in microseconds.
+
+::
+
+    mirror = Mirror.from_manifest("deployments/31337.json", ["http://127.0.0.1:8545"],
+                                  config=MirrorConfig(snapshot_path="mirror.sqlite"))
+    mirror.start()                        # background: snapshot resume, backfill, live follow
+    view = mirror.wait_for_block(receipt.block_number)   # read-your-writes
+    lease = view.lease(lease_id)          # a dict lookup, pinned to (view.number, view.block_hash)
+    mirror.subscribe(print)               # typed applied / retracted (reorg) notifications
+    mirror.check_journal(); mirror.audit(sample=100)     # proof of agreement with the chain
+    mirror.status(); mirror.metrics()     # what the HTTP API exposes
+    mirror.stop()                         # snapshot and stop
+
+Run as a process with ``python -m offchain.mirror --manifest … --rpc … --snapshot …``.
+
+Scale-out: the chain is the engine, mirrors are read replicas of it. Any number of mirror
+processes, on one machine or many, follow the same chain independently, each with its own snapshot
+file; for the same block hash they hold the same state (``MirrorState.digest`` is equal, a test runs
+two processes and compares). To serve N replicas behind a load balancer:
+
+1. Run each replica with its own ``--snapshot`` path (never share one SQLite file between
+   processes) and the same ``--rpc`` list (several URLs give each replica failover).
+2. Health-check each replica on its status: ``phase == "live"``, ``lag_blocks`` small, RPC up,
+   ``journal.ok``; take a replica out of rotation when it fails.
+3. Make reads consistent across replicas by block: every answer carries ``(block number, block
+   hash)``; a client that needs read-your-writes passes the block of its transaction and the
+   replica waits for it (``wait_for_block``) or the balancer retries another replica. Sticky
+   sessions are not needed.
+4. A new replica starts from a copy of a healthy replica's snapshot file (taken at a finalized
+   block, so it is valid on every replica) to skip the backfill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from offchain._rpc import RpcClient
+from offchain.audit import Auditor, AuditReport, JournalCheck
+from offchain.decode import Decoder
+from offchain.exceptions import (
+    DecodeError,
+    JournalGapError,
+    ManifestError,
+    MirrorStateError,
+    MirrorTimeoutError,
+    ReorgTooDeepError,
+    RpcError,
+    SnapshotError,
+    StaleViewError,
+)
+from offchain.follower import (
+    Follower,
+    FollowerConfig,
+    PollingRunner,
+    Runner,
+    WebsocketRunner,
+)
+from offchain.manifest import Manifest, check_chain, load_manifest
+from offchain.state import (
+    Anchor,
+    Change,
+    Changes,
+    Lease,
+    MirrorState,
+    Pool,
+    Tenant,
+    View,
+    check_handlers,
+)
+from offchain.store import SnapshotInfo, SnapshotStore
+
+log = logging.getLogger("offchain.mirror")
+
+T = TypeVar("T")
+
+# Errors that following cannot repair in place: start again from the snapshot or the deploy block.
+_RESYNC_ERRORS = (ReorgTooDeepError, JournalGapError, MirrorStateError, DecodeError)
+
+
+@dataclass(slots=True)
+class MirrorConfig:
+    """How a mirror runs."""
+
+    follower: FollowerConfig = field(default_factory=FollowerConfig)
+    snapshot_path: str | Path | None = None  # None: no snapshots (resync on every start)
+    snapshot_interval: float = 30.0  # seconds between snapshots (0: at every finalized advance)
+    journal_check_interval: float | None = 60.0  # seconds (None: only on demand)
+    audit_interval: float | None = None  # seconds between sampled audits (None: only on demand)
+    audit_sample: int = 64
+    rpc_timeout: float = 30.0
+    rpc_attempts: int = 8
+    check_manifest: bool = True  # check chain id, deploy blocks and code before following
+
+
+@dataclass(slots=True)
+class Notification:
+    """What subscribers receive: a block applied, or a block retracted by a reorg.
+
+    ``changes`` are typed :class:`~offchain.state.Change` records (``kind, key, before, after``);
+    for a retraction they are the undoing changes, newest block's last change first.
+    """
+
+    kind: str  # "applied" or "retracted"
+    number: int
+    block_hash: str
+    changes: Changes
+    final: bool = False
+
+
+@dataclass(slots=True)
+class MirrorStatus:
+    """Everything an operator or a load balancer asks a mirror."""
+
+    phase: str  # stopped, starting, backfill, live, resync, error
+    block: int
+    block_hash: str
+    head: int
+    finalized: int
+    lag_blocks: int
+    finality: str
+    rpc: str
+    rpc_up: bool
+    last_error: str
+    events_applied: int
+    reorgs: int
+    retracted_blocks: int
+    unfinalized_blocks: int
+    resyncs: int
+    snapshot: dict[str, Any] | None
+    journal: dict[str, Any] | None
+    audit: dict[str, Any] | None
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-serializable)."""
+        return asdict(self)
+
+
+class Mirror:
+    """Follows one deployment into memory; see the module docstring.
+
+    Args:
+        manifest: the deployment.
+        rpc_urls: JSON-RPC endpoints of the chain, preferred first.
+        ws_url: optional websocket endpoint: new heads wake the follower at once.
+        config: how to run.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        rpc_urls: Sequence[str] | str,
+        *,
+        ws_url: str | None = None,
+        config: MirrorConfig | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.config = config or MirrorConfig()
+        self.rpc = RpcClient(
+            rpc_urls, timeout=self.config.rpc_timeout, attempts=self.config.rpc_attempts
+        )
+        self.ws_url = ws_url
+        self.decoder = Decoder.for_deployment(manifest.addresses)
+        check_handlers(self.decoder.specs)
+        self.auditor = Auditor(self.rpc, manifest.addresses, manifest.asset)
+        path = self.config.snapshot_path
+        self.store = SnapshotStore(path, manifest.identity()) if path is not None else None
+        self.state = MirrorState()
+        self.follower: Follower | None = None
+        self.last_journal: JournalCheck | None = None
+        self.last_audit: AuditReport | None = None
+        self.resyncs = 0
+        self.audit_checked_total = 0
+        self.audit_divergences_total = 0
+        self._phase = "stopped"
+        self._error = ""
+        self._cond = threading.Condition()
+        self._subscribers: list[Callable[[Notification], None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._opened = False
+        self._last_snapshot_at = 0.0
+        self._last_journal_at = 0.0
+        self._last_audit_at = 0.0
+        self._rng = random.Random()
+
+    @classmethod
+    def from_manifest(
+        cls,
+        path: str | Path,
+        rpc_urls: Sequence[str] | str,
+        *,
+        ws_url: str | None = None,
+        config: MirrorConfig | None = None,
+    ) -> Mirror:
+        """A mirror of the deployment described by a manifest file."""
+        return cls(load_manifest(path), rpc_urls, ws_url=ws_url, config=config)
+
+    # ---------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> Mirror:
+        """Follow in a background thread (snapshot resume, backfill, live). Returns self."""
+        if self._thread is not None and self._thread.is_alive():
+            return self
+        self._stop.clear()
+        self._phase = "starting"
+        self._thread = threading.Thread(target=self._run, name="mirror-follower", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, *, snapshot: bool = True, timeout: float = 30.0) -> None:
+        """Stop following; write a last snapshot at the finalized block."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if snapshot and self._opened:
+            self._snapshot()
+        if self.store is not None:
+            self.store.close()
+        if self.follower is not None:
+            self.follower.close()
+        self.rpc.close()
+        self._phase = "stopped"
+        with self._cond:
+            self._cond.notify_all()
+
+    def __enter__(self) -> Mirror:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def sync(self, *, timeout: float = 600.0) -> View:
+        """Follow in the calling thread until the mirror has applied the chain's head."""
+        deadline = time.monotonic() + timeout
+        if not self._opened:
+            self._open()
+        follower = self._require_follower()
+        resyncs = 0
+        while True:
+            try:
+                busy = follower.step()
+            except _RESYNC_ERRORS as exc:
+                resyncs += 1
+                if resyncs > 2 or time.monotonic() > deadline:
+                    raise  # the same failure again from a clean start: following cannot fix it
+                self._resync(exc)
+                follower = self._require_follower()
+                continue
+            self._periodic()
+            if not busy and self.state.number >= follower.status.head:
+                return self.view()
+            if time.monotonic() > deadline:
+                raise MirrorTimeoutError(
+                    follower.status.head, timeout, self.state.number, self._describe()
+                )
+
+    def _require_follower(self) -> Follower:
+        if self.follower is None:
+            raise RuntimeError("mirror not opened")
+        return self.follower
+
+    def _open(self) -> None:
+        """Check the manifest against the chain, resume from the snapshot, build the follower."""
+        self._phase = "starting"
+        if self.config.check_manifest:
+            check_chain(self.manifest, self.rpc)
+        self.state = self._initial_state()
+        self.follower = self._new_follower(self.state)
+        self._opened = True
+        self._last_snapshot_at = time.monotonic()
+
+    def _initial_state(self) -> MirrorState:
+        store = self.store
+        if store is None or not store.exists():
+            return MirrorState()
+        try:
+            state, info = store.load()
+            header = self.rpc.call("eth_getBlockByNumber", [hex(info.block_number), False])
+            if not isinstance(header, dict) or header.get("hash") != info.block_hash:
+                raise SnapshotError(
+                    str(store.path),
+                    f"its block {info.block_number} ({info.block_hash[:10]}…) is not on the chain "
+                    f"any more (the chain has {(header or {}).get('hash', 'no such block')})",
+                )
+        except SnapshotError as exc:
+            log.error("%s", exc)
+            self._error = str(exc)
+            store.reject()
+            return MirrorState()
+        log.info(
+            "resumed from snapshot %s at block %d in %.2fs",
+            store.path,
+            info.block_number,
+            info.seconds,
+        )
+        return state
+
+    def _new_follower(self, state: MirrorState) -> Follower:
+        return Follower(
+            self.rpc,
+            self.decoder,
+            state,
+            config=self.config.follower,
+            hooks=self,
+            start_block=self.manifest.start_block,
+        )
+
+    def _resync(self, reason: Exception) -> None:
+        """Start again from the snapshot (if still canonical) or the deploy block."""
+        log.error("resync: %s", reason)
+        self.resyncs += 1
+        self._error = f"resync after: {reason}"
+        self._phase = "resync"
+        old = self.state
+        old.generation += 2  # views of the abandoned state go stale
+        if self.follower is not None:
+            self.follower.close()
+        if self.store is not None:
+            self.store.forget()
+        self.state = self._initial_state()
+        self.follower = self._new_follower(self.state)
+        with self._cond:
+            self._cond.notify_all()
+
+    def _runner(self) -> Runner:
+        interval = self.config.follower.poll_interval
+        if self.ws_url:
+            return WebsocketRunner(self.ws_url, interval)
+        return PollingRunner(interval)
+
+    def _run(self) -> None:
+        pause = self.config.follower.error_backoff
+        runner: Runner | None = None
+        try:
+            while not self._stop.is_set():
+                try:
+                    if not self._opened:
+                        self._open()
+                    if runner is None:
+                        runner = self._runner()
+                        runner.start()
+                    busy = self._require_follower().step()
+                    self._periodic()
+                    pause = self.config.follower.error_backoff
+                    if not busy:
+                        runner.wait(self._stop)
+                except _RESYNC_ERRORS as exc:
+                    self._resync(exc)
+                    self._stop.wait(pause)  # a failure that repeats must not spin
+                    pause = min(self.config.follower.max_error_backoff, pause * 2)
+                except (RpcError, ConnectionError, ManifestError, SnapshotError) as exc:
+                    self._error = str(exc)
+                    log.warning("mirror: %s (retrying in %.1fs)", exc, pause)
+                    self._stop.wait(pause)
+                    pause = min(self.config.follower.max_error_backoff, pause * 2)
+                except Exception as exc:  # a bug: say so loudly, keep trying from a clean state
+                    log.exception("mirror: unexpected error")
+                    self._error = f"unexpected {type(exc).__name__}: {exc}"
+                    self._stop.wait(pause)
+                    pause = min(self.config.follower.max_error_backoff, pause * 2)
+                    if self._opened:
+                        self._resync(exc)
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    # ----------------------------------------------------------------------- follower hooks
+
+    def applied(self, number: int, block_hash: str, changes: Changes, final: bool) -> None:
+        """Follower hook: wake waiters, tell subscribers."""
+        with self._cond:
+            self._cond.notify_all()
+        if self._subscribers:
+            self._publish(Notification("applied", number, block_hash, changes, final))
+
+    def retracted(self, number: int, block_hash: str, inverse: Changes) -> None:
+        """Follower hook: tell subscribers what a reorg undid."""
+        with self._cond:
+            self._cond.notify_all()
+        if self._subscribers:
+            self._publish(Notification("retracted", number, block_hash, inverse))
+
+    def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
+        """Follower hook: remember what to snapshot; snapshot when due."""
+        if self.store is None:
+            return
+        self.store.mark(changes)
+        if time.monotonic() - self._last_snapshot_at >= self.config.snapshot_interval:
+            self._snapshot()
+
+    def _publish(self, note: Notification) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(note)
+            except Exception:
+                log.exception(
+                    "mirror subscriber %r failed on %s %d", callback, note.kind, note.number
+                )
+
+    def subscribe(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
+        """Call ``callback`` (on the follower's thread) for every applied or retracted block.
+
+        Returns:
+            A function that unsubscribes.
+        """
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    # ---------------------------------------------------------------------------- snapshots
+
+    def snapshot(self) -> SnapshotInfo | None:
+        """Write a snapshot now (at the newest finalized block applied); None without a store."""
+        return self._snapshot()
+
+    def _snapshot(self) -> SnapshotInfo | None:
+        store, follower = self.store, self.follower
+        if store is None or follower is None or follower.final_number < 0:
+            return None
+        last = store.last
+        if last is not None and last.block_number == follower.final_number and not store.pending:
+            return last
+        try:
+            info = store.write(
+                self.state,
+                follower.final_number,
+                follower.final_hash,
+                follower.final_timestamp,
+                [record.changes for record in follower.window],
+            )
+        except Exception as exc:  # disk full, read-only file...: keep following, say so
+            log.error("snapshot failed: %s", exc)
+            self._error = f"snapshot failed: {exc}"
+            return None
+        self._last_snapshot_at = time.monotonic()
+        return info
+
+    # -------------------------------------------------------------------------------- reads
+
+    def view(self) -> View:
+        """A read view pinned to the mirror's current block."""
+        return self.state.view()
+
+    def read(self, fn: Callable[[View], T], *, attempts: int = 100) -> T:
+        """``fn(view)`` on a fresh view, retried when the mirror moves meanwhile."""
+        for _ in range(attempts):
+            try:
+                return fn(self.state.view())
+            except StaleViewError:
+                continue
+        return fn(self.state.view())
+
+    def tenant(self, tenant_id: int) -> Tenant | None:
+        """The tenant at the current block."""
+        return self.read(lambda v: v.tenant(tenant_id))
+
+    def pool(self, pool_id: int) -> Pool | None:
+        """The pool at the current block."""
+        return self.read(lambda v: v.pool(pool_id))
+
+    def lease(self, lease_id: int) -> Lease | None:
+        """The lease at the current block."""
+        return self.read(lambda v: v.lease(lease_id))
+
+    def anchor(self, digest: bytes) -> Anchor | None:
+        """The anchor under a digest or root at the current block."""
+        return self.read(lambda v: v.anchor(digest))
+
+    def wait_for_block(self, number: int, *, timeout: float = 30.0) -> View:
+        """Block until the mirror has applied block ``number`` (read-your-writes); its view.
+
+        Raises:
+            MirrorTimeoutError: not reached in time (the message carries the mirror's status).
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.state.number < number:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise MirrorTimeoutError(number, timeout, self.state.number, self._describe())
+                self._cond.wait(min(remaining, 0.5))
+        return self.state.view()
+
+    # --------------------------------------------------------------------------- agreement
+
+    def check_journal(self) -> JournalCheck:
+        """Compare the journal heads with the contracts' at the current block hash."""
+        check = self.auditor.check_journal(self.state)
+        self.last_journal = check
+        self._last_journal_at = time.monotonic()
+        if not check.ok:
+            log.error("%s", check.describe())
+        return check
+
+    def audit(self, *, sample: int | None = None, seed: int | None = None) -> AuditReport:
+        """Compare every entry (or ``sample`` random ones) with the chain at the current block."""
+        rng = random.Random(seed) if seed is not None else self._rng
+        report = self.auditor.audit(self.state, sample=sample, rng=rng)
+        self.last_audit = report
+        self._last_audit_at = time.monotonic()
+        if not report.error:
+            self.audit_checked_total += report.checked
+            self.audit_divergences_total += len(report.divergences)
+        if not report.ok:
+            log.error("%s", report.describe())
+        return report
+
+    def _periodic(self) -> None:
+        now = time.monotonic()
+        interval = self.config.journal_check_interval
+        if interval is not None and now - self._last_journal_at >= interval:
+            self.check_journal()
+        interval = self.config.audit_interval
+        if interval is not None and now - self._last_audit_at >= interval:
+            self.audit(sample=self.config.audit_sample)
+
+    # ------------------------------------------------------------------------------ status
+
+    def status(self) -> MirrorStatus:
+        """Where the mirror is and whether it agrees with the chain."""
+        follower = self.follower
+        fs = follower.status if follower is not None else None
+        rpc = self.rpc.status()
+        view = self.state.view()
+        phase = self._phase
+        if phase != "stopped" and self._opened and fs is not None:
+            phase = fs.phase
+        if rpc.all_down and phase != "stopped":
+            phase = "error"
+        head = fs.head if fs is not None else -1
+        snapshot = self.store.last if self.store is not None else None
+        return MirrorStatus(
+            phase=phase,
+            block=view.number,
+            block_hash=view.block_hash,
+            head=head,
+            finalized=fs.finalized if fs is not None else -1,
+            lag_blocks=max(0, head - view.number) if head >= 0 else -1,
+            finality=fs.finality if fs is not None else "",
+            rpc=rpc.describe(),
+            rpc_up=not rpc.all_down,
+            last_error=self._error or (fs.last_error if fs is not None else ""),
+            events_applied=fs.events_applied if fs is not None else 0,
+            reorgs=fs.reorgs if fs is not None else 0,
+            retracted_blocks=fs.retracted_blocks if fs is not None else 0,
+            unfinalized_blocks=fs.unfinalized_blocks if fs is not None else 0,
+            resyncs=self.resyncs,
+            snapshot=asdict(snapshot) if snapshot is not None else None,
+            journal=asdict(self.last_journal) if self.last_journal is not None else None,
+            audit=_audit_summary(self.last_audit),
+            counts=self.state.counts(),
+        )
+
+    def _describe(self) -> str:
+        s = self.status()
+        return f"{s.phase}, head {s.head}, {s.rpc}" + (f", {s.last_error}" if s.last_error else "")
+
+    def metrics(self) -> dict[str, float]:
+        """Numbers for a metrics endpoint (Prometheus-style names)."""
+        s = self.status()
+        journal = self.last_journal
+        metrics: dict[str, float] = {
+            "mirror_block": s.block,
+            "mirror_head_block": s.head,
+            "mirror_finalized_block": s.finalized,
+            "mirror_lag_blocks": s.lag_blocks,
+            "mirror_events_applied_total": s.events_applied,
+            "mirror_reorgs_total": s.reorgs,
+            "mirror_retracted_blocks_total": s.retracted_blocks,
+            "mirror_resyncs_total": s.resyncs,
+            "mirror_rpc_up": 1.0 if s.rpc_up else 0.0,
+            "mirror_journal_ok": -1.0 if journal is None else float(journal.ok),
+            "mirror_audit_checked_total": self.audit_checked_total,
+            "mirror_audit_divergences_total": self.audit_divergences_total,
+            "mirror_snapshot_block": s.snapshot["block_number"] if s.snapshot else -1,
+        }
+        for table, count in s.counts.items():
+            metrics[f'mirror_entries{{table="{table}"}}'] = count
+        return metrics
+
+
+def _audit_summary(report: AuditReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "block_number": report.block_number,
+        "block_hash": report.block_hash,
+        "checked": report.checked,
+        "divergences": len(report.divergences),
+        "examples": [str(d) for d in report.divergences[:5]],
+        "sampled": report.sampled,
+        "ok": report.ok,
+        "error": report.error,
+        "checked_at": report.checked_at,
+    }
+
+
+# ------------------------------------------------------------------------------------ process
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a mirror process (``python -m offchain.mirror --help``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m offchain.mirror", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--manifest", required=True, help="deployments/<chain-id>.json")
+    parser.add_argument("--rpc", action="append", required=True, help="JSON-RPC URL (repeatable)")
+    parser.add_argument("--ws", help="websocket URL for newHeads")
+    parser.add_argument("--snapshot", help="SQLite snapshot file of this replica")
+    parser.add_argument("--poll-interval", type=float, default=1.0)
+    parser.add_argument("--snapshot-interval", type=float, default=30.0)
+    defaults = FollowerConfig()
+    parser.add_argument("--chunk-blocks", type=int, default=defaults.chunk_blocks)
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
+    parser.add_argument("--confirmations", type=int, default=defaults.confirmations)
+    parser.add_argument(
+        "--finality", default="auto", choices=["auto", "finalized", "safe", "depth"]
+    )
+    parser.add_argument("--until-block", type=int, help="exit once this block is applied")
+    parser.add_argument(
+        "--progress", action="store_true", help="print one JSON line per applied block or chunk"
+    )
+    parser.add_argument("--digest", action="store_true", help="print the state digest at exit")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+
+    config = MirrorConfig(
+        follower=FollowerConfig(
+            poll_interval=args.poll_interval,
+            chunk_blocks=args.chunk_blocks,
+            concurrency=args.concurrency,
+            confirmations=args.confirmations,
+            finality=args.finality,
+        ),
+        snapshot_path=args.snapshot,
+        snapshot_interval=args.snapshot_interval,
+    )
+    try:
+        mirror = Mirror.from_manifest(args.manifest, args.rpc, ws_url=args.ws, config=config)
+    except ManifestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    def emit(record: dict[str, Any]) -> None:
+        print(json.dumps(record), flush=True)
+
+    if args.progress:
+
+        def progress(note: Notification) -> None:
+            emit({"event": note.kind, "block": note.number, "hash": note.block_hash,
+                  "changes": len(note.changes), "final": note.final})  # fmt: skip
+
+        mirror.subscribe(progress)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    mirror.start()
+    try:
+        while not done.is_set():
+            if args.until_block is not None and mirror.state.number >= args.until_block:
+                break
+            done.wait(0.05)
+    finally:
+        mirror.stop()
+    if args.digest:
+        view = mirror.view()
+        emit({"event": "digest", "block": view.number, "hash": view.block_hash,
+              "digest": mirror.state.digest(), "counts": mirror.state.counts()})  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["Change", "Mirror", "MirrorConfig", "MirrorStatus", "Notification", "main"]
