@@ -35,6 +35,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from offchain.abi import CONTRACTS, load_abi
+from offchain.decode import Decoder
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
@@ -494,11 +495,13 @@ class _Bound:
 
     name: str = ""
 
-    def __init__(self, w3: Web3, address: str, signer: Signer | None) -> None:
+    def __init__(
+        self, w3: Web3, address: str, signer: Signer | None, decoder: Decoder | None = None
+    ) -> None:
         self.w3 = w3
         self.address = to_checksum_address(address)
         self.contract = w3.eth.contract(address=self.address, abi=load_abi(self.name))
-        self._events = _events_by_topic(load_abi(self.name))
+        self._decoder: Decoder | None = decoder or Decoder({self.name: self.address})
         self._signer = signer
 
     def _call(self, function: str, *args: Any) -> Any:
@@ -558,17 +561,24 @@ class _Bound:
         return TransactionFailedError(tx_hash, f"{self.name}.{function}")
 
     def _decode_logs(self, logs: Sequence[Mapping[str, Any]]) -> Iterator[EventLog]:
+        """This contract's events, decoded by the mirror's decoder (:mod:`offchain.decode`)."""
+        if self._decoder is None:
+            return
         for log in logs:
             if to_checksum_address(log["address"]) != self.address or not log["topics"]:
                 continue
-            event = self._events.get(bytes(log["topics"][0]))
+            event = self._decoder.decode_args(
+                self.address,
+                ["0x" + bytes(t).hex() for t in log["topics"]],
+                "0x" + bytes(log["data"]).hex(),
+            )
             if event is None:
                 continue
-            decoded = self.contract.events[event]().process_log(log)
+            args = {name: _normalize(value, None) for name, value in event.as_dict().items()}
             yield EventLog(
                 contract=self.name,
-                name=event,
-                args=dict(decoded["args"]),
+                name=event.name,
+                args=args,
                 log_index=int(log["logIndex"]),
             )
 
@@ -576,15 +586,6 @@ class _Bound:
         """The contract's journal: last sequence number and head."""
         seq, head = self._call("journal")
         return JournalHead(seq=int(seq), head=bytes(head))
-
-
-def _events_by_topic(abi: Sequence[Mapping[str, Any]]) -> dict[bytes, str]:
-    table: dict[bytes, str] = {}
-    for item in abi:
-        if item.get("type") == "event" and not item.get("anonymous", False):
-            types = ",".join(_canonical_type(i) for i in item["inputs"])
-            table[keccak(f"{item['name']}({types})".encode())] = str(item["name"])
-    return table
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -1010,7 +1011,7 @@ class _Erc20(_Bound):
         self.w3 = w3
         self.address = to_checksum_address(address)
         self.contract = w3.eth.contract(address=self.address, abi=_ERC20_ABI)
-        self._events = {}
+        self._decoder = None
         self._signer = signer
 
 
@@ -1030,9 +1031,10 @@ class LeaseholdClient:
         self.w3 = w3
         self.addresses = addresses
         self.signer = signer
-        self.registry = RegistryClient(w3, addresses.registry, signer)
-        self.anchor = AnchorClient(w3, addresses.anchor, signer)
-        self.market = MarketClient(w3, addresses.market, signer)
+        decoder = Decoder(addresses.by_contract())
+        self.registry = RegistryClient(w3, addresses.registry, signer, decoder)
+        self.anchor = AnchorClient(w3, addresses.anchor, signer, decoder)
+        self.market = MarketClient(w3, addresses.market, signer, decoder)
 
     @classmethod
     def from_manifest(

@@ -14,6 +14,7 @@ class LeaseholdError(Exception):
 class ToolchainError(LeaseholdError, RuntimeError):
     """The compiler, node packages or the virtual environment are missing or wrong."""
 
+
 # --- user surfaces: web3.py client, devnet, CLI, HTTP API --------------------------------------
 
 
@@ -150,6 +151,17 @@ class DevnetError(LeaseholdError, RuntimeError):
 
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
+
+
+class ApiUnavailableError(LeaseholdError, ConnectionError):
+    """No mirror API answers at the URL (or it answered with an error)."""
+
+    def __init__(self, url: str, problem: str = "") -> None:
+        self.url = url
+        detail = f" ({problem})" if problem else ""
+        super().__init__(
+            f"no mirror API answers at {url}{detail}: start one with 'leasehold mirror serve'"
+        )
 
 
 # --- the off-chain mirror (offchain/decode.py, state.py, follower.py, store.py, mirror.py) --------
