@@ -1,0 +1,78 @@
+"""Shared by the operational ape scripts: the deployed contracts of the connected chain.
+
+The addresses come from the deployment manifest ``deployments/<chain id>.json`` written by
+``ape run deploy`` (or ``--deployment FILE``), checked against the chain before use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from offchain.manifest import check_chain, default_path, load_manifest
+
+deployment_option = click.option(
+    "--deployment",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Deployment manifest. Default: deployments/<chain id>.json.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Contracts:
+    """ape contract instances of one deployment."""
+
+    registry: Any
+    anchor: Any
+    market: Any
+    chain_id: int
+
+
+class _ProviderRpc:
+    """``check_chain`` speaks JSON-RPC; ape's provider does too."""
+
+    def __init__(self, provider: Any) -> None:
+        self.provider = provider
+
+    def call(self, method: str, params: Any = ()) -> Any:
+        return self.provider.make_request(method, list(params))
+
+
+def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
+    """The deployment's contracts on the connected chain.
+
+    Raises:
+        click.ClickException: no manifest, or it does not describe this chain.
+    """
+    from ape import project
+
+    from offchain.exceptions import ManifestError
+
+    chain_id = provider.chain_id
+    try:
+        manifest = load_manifest(deployment or default_path(chain_id))
+        check_chain(manifest, _ProviderRpc(provider))
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
+    addresses = manifest.addresses
+    return Contracts(
+        registry=project.TenantRegistry.at(addresses["TenantRegistry"]),
+        anchor=project.DataAnchor.at(addresses["DataAnchor"]),
+        market=project.LeaseMarket.at(addresses["LeaseMarket"]),
+        chain_id=chain_id,
+    )
+
+
+def resource_class(name: str) -> bytes:
+    """``bytes32("gpu.h100")``."""
+    from offchain.client import resource_class as encode
+
+    return encode(name)
+
+
+def event_arg(receipt: Any, contract: Any, event: str, arg: str) -> Any:
+    """An argument of the first ``event`` of ``contract`` in ``receipt``."""
+    return getattr(receipt.events.filter(getattr(contract, event))[0], arg)
