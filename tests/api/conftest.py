@@ -1,0 +1,74 @@
+"""A real ``leasehold mirror serve`` over loopback, on a devnet with the demo scenario played."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from offchain.demo import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Anvil, the contracts, the scenario and the API server (a subprocess)."""
+    made = Stack(tmp_path_factory.mktemp("api-stack"))
+    try:
+        made.start_chain()
+        made.deploy()
+        made.play()
+        made.serve()
+        yield made
+    finally:
+        made.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    """An HTTP client of the API (keep-alive)."""
+    with httpx.Client(base_url=stack.api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def chain_client(stack: Stack) -> Any:
+    """The chain's views through the web3.py client."""
+    return stack.client()
+
+
+@pytest.fixture(scope="session")
+def node(stack: Stack) -> Any:
+    """``node(method, params)``: raw JSON-RPC to the devnet."""
+
+    def call(method: str, params: Any = ()) -> Any:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+        request = urllib.request.Request(
+            stack.rpc, body.encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["result"]
+
+    return call
+
+
+@pytest.fixture
+def caught_up(api: httpx.Client, node: Any) -> Any:
+    """``caught_up()``: wait until the mirror has applied the chain's head; returns that block."""
+    import time
+
+    def wait(timeout: float = 20.0) -> int:
+        head = int(node("eth_blockNumber"), 16)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = api.get("/status").json()
+            if status["block"] >= head:
+                return head
+            time.sleep(0.05)
+        raise AssertionError(f"mirror did not reach block {head}")
+
+    return wait
