@@ -1,0 +1,152 @@
+"""The main job end to end: the demo scenario on Anvil, then the CLI's --json, the API's answers
+and an independently synced mirror all equal the chain's views.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from offchain import devnet
+from offchain._views import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
+from offchain.cli import main as leasehold_main
+from offchain.demo import ROOT, Stack
+from offchain.mirror import Mirror
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    made = Stack(tmp_path_factory.mktemp("demo-e2e"))
+    try:
+        made.start_chain()
+        made.deploy()
+        made.play()
+        made.serve()
+        yield made
+    finally:
+        made.stop()
+
+
+@pytest.fixture(scope="module")
+def chain(stack: Stack) -> Any:
+    return stack.client()
+
+
+@pytest.fixture(scope="module")
+def mirror_view(stack: Stack) -> Iterator[Any]:
+    """A mirror synced in this process, independently of the API's."""
+    mirror = Mirror.from_manifest(stack.manifest_path, [stack.rpc])
+    try:
+        yield mirror.sync()
+    finally:
+        mirror.stop(snapshot=False)
+
+
+def cli_json(stack: Stack, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    capsys.readouterr()
+    code = 0
+    try:
+        leasehold_main(
+            ["--rpc", stack.rpc, "--deployment", str(stack.manifest_path), *args, "--json"]
+        )
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_tenants_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
+    for tenant in chain.registry.tenants():
+        expected = dump(TenantOut.of(tenant))
+        assert cli_json(stack, capsys, "tenant", "show", str(tenant.tenant_id)) == expected
+        assert stack.get(f"/tenants/{tenant.tenant_id}") == expected
+        assert dump(TenantOut.of(mirror_view.tenant(tenant.tenant_id))) == expected
+        escrow = dump(EscrowOut.of(tenant.tenant_id, chain.market.escrow(tenant.tenant_id)))
+        assert stack.get(f"/tenants/{tenant.tenant_id}/escrow") == escrow
+        assert dump(EscrowOut.of(tenant.tenant_id, mirror_view.account(tenant.tenant_id))) == escrow
+
+
+def test_pools_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
+    expected = [dump(PoolOut.of(p)) for p in chain.market.pools()]
+    assert cli_json(stack, capsys, "pool", "list") == expected
+    assert stack.get("/pools")["items"] == expected
+    assert [dump(PoolOut.of(mirror_view.pool(p["poolId"]))) for p in expected] == expected
+
+
+def test_leases_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
+    ids = sorted(stack.scenario.leases.values())
+    expected = [dump(LeaseOut.of(chain.market.lease(i))) for i in ids]
+    assert cli_json(stack, capsys, "lease", "list") == expected
+    assert stack.get("/leases")["items"] == expected
+    assert [dump(LeaseOut.of(mirror_view.lease(i))) for i in ids] == expected
+    reasons = {x["closeReason"] for x in expected}
+    assert reasons == {"None", "Expired", "ReleasedByTenant", "TerminatedByProvider"}
+
+
+def test_anchors_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
+    listed = stack.get("/anchors")["items"]
+    assert len(listed) == 3
+    for anchor in listed:
+        digest = bytes.fromhex(anchor["digest"][2:])
+        expected = dump(AnchorOut.of(chain.anchor.record(digest)))
+        assert anchor == expected
+        assert cli_json(stack, capsys, "anchors", "show", anchor["digest"]) == expected
+        assert dump(AnchorOut.of(mirror_view.anchor(digest))) == expected
+
+
+def test_the_api_mirror_and_an_independent_mirror_hold_the_same_state(stack, mirror_view):
+    status = stack.get("/status")
+    assert status["journal"]["ok"] is True
+    for contract, journal in status["journal"]["contracts"].items():
+        mine = mirror_view.journal(contract)
+        assert (journal["mirrorSeq"], journal["mirrorHead"]) == (mine.seq, "0x" + mine.head.hex())
+
+
+def test_mirror_audit_finds_no_divergence(stack, capsys):
+    report = cli_json(stack, capsys, "mirror", "audit")
+    assert report["ok"] is True
+    assert report["divergences"] == []
+    assert report["checked"] > 20
+
+
+def test_every_sample_file_verifies_through_the_cli(stack, capsys):
+    from pathlib import Path
+
+    bundles = sorted(Path(stack.scenario.bundles_dir).rglob("*.bundle.json"))
+    assert len(bundles) == 8
+    for bundle in bundles:
+        name = json.loads(bundle.read_text())["name"]
+        report = cli_json(
+            stack, capsys, "verify", str(stack.scenario.sample_dir / name), "--bundle", str(bundle)
+        )
+        assert report["verified"] is True
+
+
+def test_demo_main_job_runs_and_stops_what_it_started(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "offchain.demo", "--workdir", str(tmp_path / "demo")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    for heading in ("Tenants", "Pool utilization", "Leases", "Anchors", "Verified"):
+        assert heading in done.stdout
+    url = re.search(r"Anvil at (http://127\.0\.0\.1:\d+)", done.stdout)
+    api = re.search(r"mirror API at (http://127\.0\.0\.1:\d+)", done.stdout)
+    assert url
+    assert api
+    assert devnet.rpc_chain_id(url.group(1)) is None
+    with pytest.raises(OSError):
+        urllib.request.urlopen(api.group(1) + "/health", timeout=2)
