@@ -67,6 +67,7 @@ _RANGE_HINTS = (
     "log response size",
     "max results",
     "try with this block range",
+    "is limited to",
 )
 _RATE_HINTS = ("rate limit", "too many requests", "request rate", "capacity exceeded")
 _TRANSPORT_ERRORS = (OSError, http.client.HTTPException, socket.timeout)
@@ -85,7 +86,8 @@ def classify_error(method: str, error: Any, url: str) -> RpcError:
     data = error.get("data")
     text = f"{message} {data}" if isinstance(data, str) else message
     lowered = text.lower()
-    if method == "eth_getLogs" and any(hint in lowered for hint in _RANGE_HINTS):
+    # -32005 is EIP-1474's "limit exceeded"; rate limits also use it but are retried before this.
+    if method == "eth_getLogs" and (code == -32005 or any(h in lowered for h in _RANGE_HINTS)):
         return RangeTooLargeError(method, code, message, url)
     return RpcError(method, code, message, url)
 

@@ -164,6 +164,7 @@ class Follower:
         self.final_timestamp = state.timestamp
         self.status = FollowerStatus(chunk_blocks=self.config.chunk_blocks)
         self._chunk = self.config.chunk_blocks
+        self._ceiling = self.config.max_chunk_blocks  # below the smallest range a node refused
         self._finality = self.config.finality if self.config.finality != "auto" else ""
         self._pool: ThreadPoolExecutor | None = None
 
@@ -381,7 +382,9 @@ class Follower:
                 "eth_getLogs", -32005, f"block {start} alone is refused as too large", ""
             )
         middle = (start + end) // 2
-        self._chunk = max(self.config.min_chunk_blocks, min(self._chunk, (end - start + 1) // 2))
+        refused = end - start + 1
+        self._ceiling = max(self.config.min_chunk_blocks, min(self._ceiling, refused - 1))
+        self._chunk = max(self.config.min_chunk_blocks, min(self._chunk, refused // 2))
         self.status.chunk_blocks = self._chunk
         return self._logs(start, middle) + self._logs(middle + 1, end)
 
@@ -399,7 +402,7 @@ class Follower:
         if logs > target and blocks > self.config.min_chunk_blocks:
             self._chunk = max(self.config.min_chunk_blocks, min(self._chunk, blocks // 2))
         elif logs < target // 4 and blocks >= self._chunk:
-            self._chunk = min(self.config.max_chunk_blocks, self._chunk * 2)
+            self._chunk = min(self._ceiling, self._chunk * 2)
         self.status.chunk_blocks = self._chunk
 
     def _filter(self, start: int, end: int) -> dict[str, Any]:

@@ -153,10 +153,14 @@ def test_block_metadata_comes_from_the_log(decoder: Decoder) -> None:
 
 
 def test_decode_many_matches_decode_one_by_one(decoder: Decoder) -> None:
-    logs = [_log(*_edge(c, n, p)) for c, n, p in [
-        ("DataAnchor", "Anchored", "max"), ("LeaseMarket", "Deposited", "min"),
-        ("TenantRegistry", "QuotaSet", "max"),
-    ]]  # fmt: skip
+    logs = [
+        _log(*_edge(c, n, p))
+        for c, n, p in [
+            ("DataAnchor", "Anchored", "max"),
+            ("LeaseMarket", "Deposited", "min"),
+            ("TenantRegistry", "QuotaSet", "max"),
+        ]
+    ]
     one_by_one = [decoder.decode(log) for log in logs]
     assert decoder.decode_many(logs) == one_by_one
 
