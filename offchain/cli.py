@@ -240,10 +240,28 @@ def show_record(title: str, rows: Sequence[tuple[str, str]]) -> None:
     out.print(table)
 
 
+def listing(*headers: str) -> Table:
+    """A table whose cells wrap rather than cut (addresses and hashes stay whole)."""
+    table = Table()
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
 def json_option(fn: F) -> F:
     """``--json``: print machine-readable JSON instead of tables."""
     return click.option(
         "--json", "as_json", is_flag=True, help="Print JSON (the HTTP API's shape) instead."
+    )(fn)
+
+
+def tx_json_option(fn: F) -> F:
+    """``--json`` on a write: print the transaction (hash, block, gas, events) as JSON."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the transaction (hash, block, gas, created id, events) as JSON.",
     )(fn)
 
 
@@ -505,7 +523,7 @@ def tenant() -> None:
     help="Content hash of the metadata (0x + 64 hex digits).",
 )
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def tenant_register(
     env: Env, metadata_uri: str, metadata_hash: bytes, account: str | None, as_json: bool
@@ -548,7 +566,7 @@ def tenant_list(env: Env, as_json: bool) -> None:
     if as_json:
         emit_json([dump(v) for v in views])
         return
-    table = Table("id", "status", "owner", "created", "metadata")
+    table = listing("id", "status", "owner", "created", "metadata")
     for v in views:
         table.add_row(str(v.tenant_id), v.status, v.owner, show_time(v.created_at), v.metadata_uri)
     out.print(table)
@@ -557,7 +575,7 @@ def tenant_list(env: Env, as_json: bool) -> None:
 def _tenant_action(name: str, doc: str, with_reason: bool) -> None:
     @click.argument("tenant_id", type=TENANT_ID)
     @account_option
-    @json_option
+    @tx_json_option
     @pass_env
     def command(
         env: Env, tenant_id: int, account: str | None, as_json: bool, reason: int = 0
@@ -608,7 +626,7 @@ _tenant_action("close", "Close a tenant for good (its owner).", False)
     help="How long the grant lasts (e.g. 12h, 30d).",
 )
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def tenant_grant_operator(
     env: Env, tenant_id: int, operator: str, duration: int, account: str | None, as_json: bool
@@ -632,7 +650,7 @@ def tenant_grant_operator(
 @click.argument("tenant_id", type=TENANT_ID)
 @click.argument("operator", metavar="ADDRESS")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def tenant_revoke_operator(
     env: Env, tenant_id: int, operator: str, account: str | None, as_json: bool
@@ -651,7 +669,7 @@ def tenant_revoke_operator(
 @click.argument("resource_class", type=CLASS, metavar="CLASS")
 @click.argument("max_units", type=click.IntRange(0, 2**64 - 1))
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def tenant_quota(
     env: Env,
@@ -671,7 +689,7 @@ def tenant_quota(
 @tenant.command("policy")
 @click.argument("policy", type=click.Choice(["open", "approval"]))
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def tenant_policy(env: Env, policy: str, account: str | None, as_json: bool) -> None:
     """Set how new tenants enter: open (Active at once) or approval (platform admin)."""
@@ -698,7 +716,7 @@ def _role_bytes(name: str) -> bytes:
 @click.argument("role_name", metavar="ROLE", type=click.Choice(["provider", "admin"]))
 @click.argument("address", metavar="ADDRESS")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def role_grant(env: Env, role_name: str, address: str, account: str | None, as_json: bool) -> None:
     """Grant ROLE (provider: may run pools; admin: approves, suspends, sets quotas)."""
@@ -712,7 +730,7 @@ def role_grant(env: Env, role_name: str, address: str, account: str | None, as_j
 @click.argument("role_name", metavar="ROLE", type=click.Choice(["provider", "admin"]))
 @click.argument("address", metavar="ADDRESS")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def role_revoke(env: Env, role_name: str, address: str, account: str | None, as_json: bool) -> None:
     """Revoke ROLE from ADDRESS."""
@@ -748,7 +766,7 @@ def pool() -> None:
     "--max", "max_duration", type=DURATION, default="30d", show_default=True, help="Longest lease."
 )
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def pool_create(
     env: Env,
@@ -804,7 +822,7 @@ def pool_list(env: Env, as_json: bool) -> None:
     if as_json:
         emit_json([dump(v) for v in views])
         return
-    table = Table("id", "status", "class", "allocated", "capacity", "price/unit/s", "provider")
+    table = listing("id", "status", "class", "allocated", "capacity", "price/unit/s", "provider")
     for v in views:
         table.add_row(
             str(v.pool_id),
@@ -821,7 +839,7 @@ def pool_list(env: Env, as_json: bool) -> None:
 def _pool_action(name: str, method: str, doc: str, past: str) -> None:
     @click.argument("pool_id", type=POOL_ID)
     @account_option
-    @json_option
+    @tx_json_option
     @pass_env
     def command(env: Env, pool_id: int, account: str | None, as_json: bool) -> None:
         result = getattr(env.client(account).market, method)(pool_id)
@@ -842,7 +860,7 @@ _pool_action(
 @click.argument("pool_id", type=POOL_ID)
 @click.argument("capacity", type=click.IntRange(1, 2**32 - 1))
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def pool_set_capacity(
     env: Env, pool_id: int, capacity: int, account: str | None, as_json: bool
@@ -856,7 +874,7 @@ def pool_set_capacity(
 @click.argument("pool_id", type=POOL_ID)
 @click.argument("price", type=AMOUNT)
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def pool_set_price(env: Env, pool_id: int, price: int, account: str | None, as_json: bool) -> None:
     """Change the price per unit-second for new leases (the pool's provider)."""
@@ -884,7 +902,7 @@ def lease() -> None:
 )
 @click.option("--duration", type=DURATION, required=True, help="How long (e.g. 2h, 7d).")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def lease_open(
     env: Env,
@@ -952,7 +970,7 @@ def lease_list(
     if as_json:
         emit_json([dump(v) for v in views])
         return
-    table = Table("id", "status", "reason", "tenant", "pool", "units", "start", "end")
+    table = listing("id", "status", "reason", "tenant", "pool", "units", "start", "end")
     for v in views:
         table.add_row(
             str(v.lease_id),
@@ -994,7 +1012,7 @@ def _lease_ids(env: Env, client: Any, tenant_id: int | None, pool_id: int | None
 def _lease_action(name: str, method: str, doc: str, past: str) -> None:
     @click.argument("lease_id", type=LEASE_ID)
     @account_option
-    @json_option
+    @tx_json_option
     @pass_env
     def command(
         env: Env, lease_id: int, account: str | None, as_json: bool, reason: int = 0
@@ -1034,7 +1052,7 @@ _lease_action(
 @click.argument("lease_id", type=LEASE_ID)
 @click.option("--by", "additional", type=DURATION, required=True, help="Extra time (e.g. 1h).")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def lease_extend(
     env: Env, lease_id: int, additional: int, account: str | None, as_json: bool
@@ -1047,7 +1065,7 @@ def lease_extend(
 @lease.command("reclaim")
 @click.argument("lease_ids", type=LEASE_ID, nargs=-1, required=True)
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def lease_reclaim(env: Env, lease_ids: tuple[int, ...], account: str | None, as_json: bool) -> None:
     """Close expired leases (or leases of closed tenants) and free their units (anyone)."""
@@ -1068,7 +1086,7 @@ def escrow() -> None:
 @click.argument("tenant_id", type=TENANT_ID)
 @click.argument("amount", type=AMOUNT)
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def escrow_deposit(
     env: Env, tenant_id: int, amount: int, account: str | None, as_json: bool
@@ -1083,7 +1101,7 @@ def escrow_deposit(
 @click.argument("amount", type=AMOUNT)
 @click.option("--to", "recipient", metavar="ADDRESS", help="Recipient. Default: the signer.")
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def escrow_withdraw(
     env: Env, tenant_id: int, amount: int, recipient: str | None, account: str | None, as_json: bool
@@ -1149,7 +1167,7 @@ def earnings_show(env: Env, provider: str, as_json: bool) -> None:
 @earnings.command("claim")
 @click.argument("lease_ids", type=LEASE_ID, nargs=-1)
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def earnings_claim(
     env: Env, lease_ids: tuple[int, ...], account: str | None, as_json: bool
@@ -1187,7 +1205,9 @@ def earnings_claim(
     help="How each file is hashed into its leaf.",
 )
 @account_option
-@json_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report (root, tx, bundles) as JSON."
+)
 @pass_env
 def anchor_cmd(
     env: Env,
@@ -1324,7 +1344,7 @@ def anchors_show(env: Env, digest: bytes, as_json: bool) -> None:
     "--reason", type=UINT32, default=0, show_default=True, help="Tenant-defined reason code."
 )
 @account_option
-@json_option
+@tx_json_option
 @pass_env
 def anchors_revoke(
     env: Env, digest: bytes, reason: int, account: str | None, as_json: bool
