@@ -327,7 +327,7 @@ def verify_file(
             "message": f"NOT verified: {path} ({algorithm} {hex0x(digest)}) is not anchored "
             "on its own; a file anchored in a batch needs --bundle",
         }
-    if record.revoked and not allow_revoked:
+    if record.revoked_at and not allow_revoked:
         return {
             **base,
             "verified": False,

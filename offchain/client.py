@@ -1,7 +1,9 @@
 """A typed web3.py client for the three Leasehold contracts.
 
 Built from the deployment manifest and the ABIs shipped in ``offchain/abi/``; needs only web3.py at
-run time. Every view returns a frozen dataclass, every write returns a :class:`TxResult`, and
+run time. Every view returns a dataclass (the mirror's entity classes from :mod:`offchain.state`,
+so a chain read and a mirror read of the same thing compare equal), every write returns a
+:class:`TxResult`, and
 every revert raises :class:`~offchain.exceptions.ContractRevertError` carrying the decoded custom
 error (name and arguments) instead of raw revert data::
 
@@ -48,6 +50,18 @@ from offchain.exceptions import (
     UnknownPoolError,
     UnknownTenantError,
 )
+from offchain.state import Account as Escrow
+from offchain.state import Anchor as AnchorRecord
+from offchain.state import (
+    CloseReason,
+    Lease,
+    LeaseStatus,
+    Pool,
+    PoolStatus,
+    RegistrationPolicy,
+    Tenant,
+    TenantStatus,
+)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
@@ -60,51 +74,6 @@ _PANIC = bytes.fromhex("4e487b71")
 
 
 # ------------------------------------------------------------------------------------ enums
-
-
-class TenantStatus(IntEnum):
-    """Lifecycle of a tenant (``contracts/common/Types.sol``)."""
-
-    NONE = 0
-    PENDING = 1
-    ACTIVE = 2
-    SUSPENDED = 3
-    CLOSED = 4
-
-
-class RegistrationPolicy(IntEnum):
-    """How new tenants enter the registry."""
-
-    OPEN = 0
-    APPROVAL = 1
-
-
-class PoolStatus(IntEnum):
-    """Lifecycle of a capacity pool."""
-
-    NONE = 0
-    OPEN = 1
-    PAUSED = 2
-    RETIRED = 3
-
-
-class LeaseStatus(IntEnum):
-    """Lifecycle of a lease."""
-
-    NONE = 0
-    ACTIVE = 1
-    CLOSED = 2
-
-
-class CloseReason(IntEnum):
-    """Why a lease ended."""
-
-    NONE = 0
-    EXPIRED = 1
-    RELEASED_BY_TENANT = 2
-    TERMINATED_BY_PROVIDER = 3
-    TERMINATED_BY_ADMIN = 4
-    TENANT_CLOSED = 5
 
 
 _ENUMS: dict[str, type[IntEnum]] = {
@@ -181,19 +150,6 @@ def hex32(value: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Tenant:
-    """A tenant as the registry stores it, with its metadata."""
-
-    tenant_id: int
-    owner: str
-    status: TenantStatus
-    created_at: int
-    metadata_uri: str
-    metadata_hash: bytes
-    pending_owner: str = ZERO_ADDRESS
-
-
-@dataclass(frozen=True, slots=True)
 class Authorization:
     """Whether an account may act for a tenant, and the tenant's quota for one class."""
 
@@ -210,29 +166,6 @@ class JournalHead:
 
 
 @dataclass(frozen=True, slots=True)
-class AnchorRecord:
-    """What is anchored under a digest or batch root."""
-
-    digest: bytes
-    tenant_id: int
-    timestamp: int
-    block_number: int
-    revoked_at: int
-    count: int
-    revoke_reason: int
-
-    @property
-    def is_batch(self) -> bool:
-        """True for a Merkle batch root, False for a single digest."""
-        return self.count > 0
-
-    @property
-    def revoked(self) -> bool:
-        """True once the anchor was revoked."""
-        return self.revoked_at > 0
-
-
-@dataclass(frozen=True, slots=True)
 class Inclusion:
     """The contract's answer to ``verifyInclusion``."""
 
@@ -240,50 +173,6 @@ class Inclusion:
     tenant_id: int
     timestamp: int
     revoked_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class Pool:
-    """A provider's capacity pool."""
-
-    pool_id: int
-    provider: str
-    resource_class: bytes
-    capacity: int
-    allocated: int
-    price_per_unit_second: int
-    min_duration: int
-    max_duration: int
-    status: PoolStatus
-
-    @property
-    def available(self) -> int:
-        """Units not held by leases."""
-        return self.capacity - self.allocated
-
-
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """A lease of units in a pool."""
-
-    lease_id: int
-    tenant_id: int
-    pool_id: int
-    units: int
-    start: int
-    end: int
-    status: LeaseStatus
-    close_reason: CloseReason
-    price_per_unit_second: int
-    paid_until: int
-
-
-@dataclass(frozen=True, slots=True)
-class Escrow:
-    """A tenant's balances in the lease market."""
-
-    free: int
-    reserved: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ ALLOWED = [
     ("claim", lambda s: ("earnings", "claim", _lease(s, "acme-cpu")), "1",
      lambda c, s: c.market.claimable(dev_account(1).address) == 0, "EarningsClaimed"),
     ("anchor-revoke", lambda s: ("anchors", "revoke", s.scenario.batch_root, "--reason", "9"), "3",
-     lambda c, s: c.anchor.record(bytes.fromhex(s.scenario.batch_root[2:])).revoked,
+     lambda c, s: c.anchor.record(bytes.fromhex(s.scenario.batch_root[2:])).revoked_at > 0,
      "AnchorRevoked"),
 ]  # fmt: skip
 
