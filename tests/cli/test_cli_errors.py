@@ -133,3 +133,12 @@ def test_the_installed_command_prints_one_line_without_a_traceback():
     assert done.returncode == 3
     assert one_line(done.stderr).startswith("error: no chain answers at")
     assert done.stdout == ""
+
+
+def test_mirror_status_without_a_running_api_exits_3(leasehold):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = leasehold("mirror", "status", "--api", url, chain=False)
+    assert result.code == 3
+    assert one_line(result.err) == (
+        f"error: no mirror API answers at {url}: start one with 'leasehold mirror serve'"
+    )
