@@ -6,8 +6,8 @@ out both ways (deposits by owners and by a third party; provider claims with and
 running leases; a tenant withdrawal), a directory of sample files anchored as one Merkle batch
 with a proof bundle per file, a single file anchored alone, and one anchor revoked.
 
-Time moves with Anvil's ``evm_increaseTime``, so the scenario needs a devnet (Anvil), not a live
-network. Every account is a development account of the devnet's mnemonic.
+Time moves with Anvil's ``evm_setNextBlockTimestamp``, so the scenario needs a devnet (Anvil), not
+a live network. Every account is a development account of the devnet's mnemonic.
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ class ScenarioResult:
 
 
 def _travel(w3: Any, seconds: int) -> None:
-    w3.provider.make_request("evm_increaseTime", [seconds])
+    """Mine a block ``seconds`` after the latest one (exact, whatever the wall clock says)."""
+    latest = int(w3.eth.get_block("latest")["timestamp"])
+    w3.provider.make_request("evm_setNextBlockTimestamp", [latest + seconds])
     w3.provider.make_request("evm_mine", [])
 
 

@@ -165,7 +165,7 @@ def test_expired_leases_are_reclaimed_by_anyone(leasehold, chain_client, node, i
     lease_id = leasehold(
         "lease", "open", "1", "1", "--duration", "1h", "--account", "3", "--json"
     ).json()["created"]
-    node("evm_increaseTime", [3601])
+    node("evm_setNextBlockTimestamp", [chain_client.market.lease(lease_id).end + 1])
     node("evm_mine")
     result = leasehold("lease", "reclaim", str(lease_id), "--account", "9")
     assert result.out.startswith(f"reclaimed 1 lease(s): {lease_id}")
