@@ -24,6 +24,8 @@ interface Vm {
     function assume(bool condition) external pure;
     function addr(uint256 privateKey) external pure returns (address);
     function label(address account, string calldata newLabel) external;
+    function pauseGasMetering() external;
+    function resumeGasMetering() external;
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
 }
