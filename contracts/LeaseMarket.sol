@@ -468,13 +468,12 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
     /// @inheritdoc ILeaseMarket
     function terminateLease(uint64 leaseId, uint32 reasonCode) external notEntered {
         LeaseSlot l = _runningLease(leaseId);
-        CloseReason reason;
-        if (_pools[l.poolId()].provider == msg.sender) {
-            reason = CloseReason.TerminatedByProvider;
-        } else if (IAccessControl(address(_registry)).hasRole(Roles.ADMIN_ROLE, msg.sender)) {
+        CloseReason reason = CloseReason.TerminatedByProvider;
+        if (_pools[l.poolId()].provider != msg.sender) {
+            if (!IAccessControl(address(_registry)).hasRole(Roles.ADMIN_ROLE, msg.sender)) {
+                revert LeaseNotTerminator(leaseId, msg.sender);
+            }
             reason = CloseReason.TerminatedByAdmin;
-        } else {
-            revert LeaseNotTerminator(leaseId, msg.sender);
         }
         _closeLease(leaseId, l, reason, reasonCode);
     }
@@ -483,8 +482,8 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
     function claim(uint64[] calldata leaseIds) external nonReentrant returns (uint256 paid) {
         uint256 n = leaseIds.length;
         if (n > MAX_BATCH) revert MarketBatchTooLarge(n, MAX_BATCH);
-        ClaimCursor memory cursor;
-        cursor.providerId = _providerIds[msg.sender];
+        ClaimCursor memory cursor =
+            ClaimCursor({providerId: _providerIds[msg.sender], poolId: 0, priceVersion: 0, price: 0});
         for (uint256 i; i < n; ++i) {
             paid += _settle(leaseIds[i], cursor);
         }
