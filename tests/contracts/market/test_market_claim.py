@@ -151,6 +151,13 @@ def test_claim_of_an_unknown_lease_reverts(market, provider, reverts):
         market.claim([999], sender=provider)
 
 
+def test_claim_takes_a_batch_of_100_and_settles_a_repeated_lease_once(
+    market, provider, lease_id, events
+):
+    receipt = market.claim([lease_id] * 100, sender=provider)
+    assert [e["event"] for e in events(receipt, market)] == ["LeaseSettled", "EarningsClaimed"]
+
+
 def test_claim_of_more_than_100_leases_reverts(market, provider, reverts):
     with reverts(market.MarketBatchTooLarge, length=101, maxLength=100):
         market.claim([1] * 101, sender=provider)

@@ -133,6 +133,13 @@ def test_reclaim_of_an_unknown_lease_reverts(market, stranger, reverts):
         market.reclaim([31337], sender=stranger)
 
 
+def test_reclaim_takes_a_batch_of_100_and_closes_a_repeated_lease_once(
+    market, stranger, expired, events
+):
+    receipt = market.reclaim([expired] * 100, sender=stranger)
+    assert [e["leaseId"] for e in events(receipt, market)] == [expired]
+
+
 def test_reclaim_of_more_than_100_leases_reverts(market, stranger, reverts):
     with reverts(market.MarketBatchTooLarge, length=101, maxLength=100):
         market.reclaim([1] * 101, sender=stranger)
