@@ -1,4 +1,7 @@
-"""A real ``leasehold mirror serve`` over loopback, on a devnet with the demo scenario played."""
+"""A real ``leasehold mirror serve`` over loopback, on a devnet with the demo scenario played.
+These fixtures never touch ape's chain: they are declared with ``chain_isolation=False`` so ape's
+snapshot isolation never invalidates (re-creates) them mid-session.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import ape
 import httpx
 import pytest
 
 from offchain.demo import Stack
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Anvil, the contracts, the scenario and the API server (a subprocess)."""
     made = Stack(tmp_path_factory.mktemp("api-stack"))
@@ -28,20 +32,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         made.stop()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def api(stack: Stack) -> Iterator[httpx.Client]:
     """An HTTP client of the API (keep-alive)."""
     with httpx.Client(base_url=stack.api_url, timeout=30) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def chain_client(stack: Stack) -> Any:
     """The chain's views through the web3.py client."""
     return stack.client()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def node(stack: Stack) -> Any:
     """``node(method, params)``: raw JSON-RPC to the devnet."""
 

@@ -3,6 +3,9 @@
 The CLI runs as ``offchain.cli.main(argv)`` so its exit code and its stdout/stderr are what a shell
 sees. Tests that write get an Anvil snapshot that is reverted afterwards, so each starts from the
 scenario's end state.
+
+These fixtures never touch ape's chain: they are declared with ``chain_isolation=False`` so ape's
+snapshot isolation never invalidates (re-creates) them mid-session.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ape
 import pytest
 
 from offchain.cli import main
@@ -40,7 +44,7 @@ def rpc(url: str, method: str, params: list[Any]) -> Any:
         return json.loads(response.read())["result"]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Anvil, the contracts and the scenario's end state."""
     made = Stack(tmp_path_factory.mktemp("cli-stack"))
@@ -53,13 +57,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         made.stop()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def chain_client(stack: Stack) -> Any:
     """A read-only web3.py client: the chain's views, to compare the CLI with."""
     return stack.client()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def node(stack: Stack) -> Any:
     """``node(method, params)``: raw JSON-RPC to the devnet (time travel, snapshots)."""
     return lambda method, params=(): rpc(stack.rpc, method, list(params))

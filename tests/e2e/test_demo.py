@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+import ape
 import pytest
 
 from offchain import devnet
@@ -21,7 +22,7 @@ from offchain.demo import ROOT, Stack
 from offchain.mirror import Mirror
 
 
-@pytest.fixture(scope="module")
+@ape.fixture(scope="module", chain_isolation=False)
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     made = Stack(tmp_path_factory.mktemp("demo-e2e"))
     try:
@@ -34,12 +35,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         made.stop()
 
 
-@pytest.fixture(scope="module")
+@ape.fixture(scope="module", chain_isolation=False)
 def chain(stack: Stack) -> Any:
     return stack.client()
 
 
-@pytest.fixture(scope="module")
+@ape.fixture(scope="module", chain_isolation=False)
 def mirror_view(stack: Stack) -> Iterator[Any]:
     """A mirror synced in this process, independently of the API's."""
     mirror = Mirror.from_manifest(stack.manifest_path, [stack.rpc])
