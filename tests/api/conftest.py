@@ -1,4 +1,5 @@
 """A real ``leasehold mirror serve`` over loopback, on a devnet with the demo scenario played.
+
 These fixtures never touch ape's chain: they are declared with ``chain_isolation=False`` so ape's
 snapshot isolation never invalidates (re-creates) them mid-session.
 """
