@@ -24,8 +24,7 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
-from offchain.abi import load_abi
-from offchain.decode import canonical_type, keccak256, to_checksum
+from offchain.decode import canonical_type, contract_abi, keccak256, to_checksum
 from offchain.exceptions import RpcError, StaleViewError
 from offchain.journal import ZERO_HEAD
 from offchain.state import (
@@ -60,7 +59,7 @@ class _Function:
     @classmethod
     def of(cls, contract: str, name: str) -> _Function:
         entry = next(
-            e for e in load_abi(contract) if e.get("type") == "function" and e["name"] == name
+            e for e in contract_abi(contract) if e.get("type") == "function" and e["name"] == name
         )
         inputs = tuple(canonical_type(p) for p in entry["inputs"])
         signature = f"{name}({','.join(inputs)})"

@@ -16,13 +16,16 @@ string that is not valid UTF-8 still decodes, losslessly, instead of stopping th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode as eth_abi_decode
 
-from offchain.abi import CONTRACTS, load_abi
+import offchain.abi as _abi_module
+from offchain.abi import ABI, CONTRACTS, load_abi
 from offchain.exceptions import DecodeError
 
 # safe-pysha3 is ~5x faster than eth-hash's pycryptodome backend, and a keccak per log matters here.
@@ -39,6 +42,25 @@ except ImportError:  # pragma: no cover - exercised only without safe-pysha3
     def keccak256(data: bytes) -> bytes:
         """Keccak-256 of ``data``."""
         return _eth_hash_keccak(data)
+
+
+# ------------------------------------------------------------------------------------------ ABIs
+
+
+def packaged_abi_path(contract: str) -> Path:
+    """Where ``offchain/abi/<contract>.json`` lives, found from ``offchain.abi``'s own file."""
+    return Path(_abi_module.__file__).with_name("abi") / f"{contract}.json"
+
+
+def contract_abi(contract: str) -> ABI:
+    """:func:`offchain.abi.load_abi`, or the same file read by path when ``importlib.resources``
+    cannot see the package (a ``tests/offchain`` directory on ``sys.path`` makes ``offchain`` a
+    namespace package there)."""
+    try:
+        return load_abi(contract)
+    except (OSError, TypeError):
+        abi: ABI = json.loads(packaged_abi_path(contract).read_text())
+        return abi
 
 
 # ------------------------------------------------------------------------------------ addresses
@@ -367,7 +389,7 @@ class Decoder:
         self.specs: dict[str, dict[str, EventSpec]] = {}
         self._by_address: dict[str, dict[str, _Entry]] = {}
         for contract, address in self.addresses.items():
-            abi = abis[contract] if abis is not None else load_abi(contract)
+            abi = abis[contract] if abis is not None else contract_abi(contract)
             table: dict[str, _Entry] = {}
             specs: dict[str, EventSpec] = {}
             for entry in abi:

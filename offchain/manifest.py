@@ -11,11 +11,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 from offchain.abi import CONTRACTS
+from offchain.decode import packaged_abi_path
 from offchain.exceptions import ManifestError
 
 SCHEMA = 1
@@ -84,8 +84,7 @@ class Manifest:
 
 def packaged_abi_sha256(contract: str) -> str:
     """sha256 (hex) of the packaged ``offchain/abi/<contract>.json`` bytes."""
-    data = resources.files("offchain").joinpath("abi").joinpath(f"{contract}.json").read_bytes()
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(packaged_abi_path(contract).read_bytes()).hexdigest()
 
 
 def default_path(chain_id: int, directory: Path | str = DEFAULT_DIR) -> Path:

@@ -629,6 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--snapshot-interval", type=float, default=30.0)
     defaults = FollowerConfig()
     parser.add_argument("--chunk-blocks", type=int, default=defaults.chunk_blocks)
+    parser.add_argument("--max-chunk-blocks", type=int, default=defaults.max_chunk_blocks)
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
     parser.add_argument("--confirmations", type=int, default=defaults.confirmations)
     parser.add_argument(
@@ -647,6 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         follower=FollowerConfig(
             poll_interval=args.poll_interval,
             chunk_blocks=args.chunk_blocks,
+            max_chunk_blocks=args.max_chunk_blocks,
             concurrency=args.concurrency,
             confirmations=args.confirmations,
             finality=args.finality,

@@ -1,0 +1,167 @@
+"""A loopback JSON-RPC proxy that makes a healthy node look like a bad one.
+
+Between the mirror and Anvil it forwards each request and, by a seeded random draw per request,
+drops the connection, delays, answers HTTP 429 or 5xx, truncates the JSON, or refuses an
+``eth_getLogs`` range wider than ``max_range`` blocks with a provider-style -32005 error. Counts of
+every fault it injected are in ``injected``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Faults:
+    """Probabilities per request (checked in this order) and the log range limit."""
+
+    drop: float = 0.0
+    delay: float = 0.0
+    delay_seconds: float = 0.3
+    status_429: float = 0.0
+    status_5xx: float = 0.0
+    truncate: float = 0.0
+    max_range: int = 0  # eth_getLogs wider than this is refused (0: no limit)
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, faults: Faults, seed: int = 0) -> None:
+        parts = urlsplit(upstream)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.faults = faults
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.injected: Counter[str] = Counter()
+        self.forwarded = 0
+        self.enabled = True
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                fault = proxy._draw()
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault == "delay":
+                    time.sleep(proxy.faults.delay_seconds)
+                if fault in ("429", "503"):
+                    self._send(int(fault), b"busy")
+                    return
+                refused = proxy._refuse_range(body)
+                data = refused if refused is not None else proxy._forward(body)
+                if fault == "truncate":
+                    data = data[: max(1, len(data) // 3)]
+                self._send(200, data)
+
+            def _send(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._local = threading.local()
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def _draw(self) -> str | None:
+        if not self.enabled:
+            return None
+        f = self.faults
+        with self.lock:
+            roll = self.rng.random()
+        for name, p in (
+            ("drop", f.drop),
+            ("delay", f.delay),
+            ("429", f.status_429),
+            ("503", f.status_5xx),
+            ("truncate", f.truncate),
+        ):
+            if roll < p:
+                with self.lock:
+                    self.injected[name] += 1
+                return name
+            roll -= p
+        return None
+
+    def _refuse_range(self, body: bytes) -> bytes | None:
+        limit = self.faults.max_range
+        if not self.enabled or not limit:
+            return None
+        payload = json.loads(body)
+        items = payload if isinstance(payload, list) else [payload]
+        answers, refused = [], False
+        for item in items:
+            query = (item.get("params") or [{}])[0] if item.get("method") == "eth_getLogs" else None
+            if isinstance(query, dict) and "fromBlock" in query:
+                width = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
+                if width > limit:
+                    refused = True
+                    answers.append(
+                        {
+                            "jsonrpc": "2.0",
+                            "id": item["id"],
+                            "error": {
+                                "code": -32005,
+                                "message": f"query exceeds maximum block range: {limit}",
+                            },
+                        }
+                    )
+                    continue
+            answers.append(None)
+        if not refused:
+            return None
+        with self.lock:
+            self.injected["range"] += 1
+        # Forward the calls that were not refused and merge the answers back in order.
+        rest = [item for item, answer in zip(items, answers, strict=True) if answer is None]
+        if rest:
+            forwarded = json.loads(self._forward(json.dumps(rest).encode()))
+            by_id = {a["id"]: a for a in forwarded}
+            answers = [
+                a if a is not None else by_id[i["id"]] for i, a in zip(items, answers, strict=True)
+            ]
+        return json.dumps(answers if isinstance(payload, list) else answers[0]).encode()
+
+    def _forward(self, body: bytes) -> bytes:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        for _ in range(2):
+            if conn is None:
+                conn = self._local.conn = http.client.HTTPConnection(
+                    self.host, self.port, timeout=30
+                )
+            try:
+                conn.request("POST", "/", body, {"Content-Type": "application/json"})
+                data = conn.getresponse().read()
+                with self.lock:
+                    self.forwarded += 1
+                return data
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = self._local.conn = None
+        raise ConnectionError("upstream unreachable")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
