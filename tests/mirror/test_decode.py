@@ -11,8 +11,8 @@ from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.abi import CONTRACTS, load_abi
-from offchain.decode import Decoder, checksum_bytes, keccak256, to_checksum
+from offchain.abi import CONTRACTS
+from offchain.decode import Decoder, checksum_bytes, contract_abi, keccak256, to_checksum
 from offchain.exceptions import DecodeError
 
 ADDRESSES = {
@@ -23,7 +23,7 @@ ADDRESSES = {
 EVENTS = [
     (contract, entry)
     for contract in CONTRACTS
-    for entry in load_abi(contract)
+    for entry in contract_abi(contract)
     if entry["type"] == "event"
 ]
 
