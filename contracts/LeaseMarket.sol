@@ -349,8 +349,8 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         if (terms.status == PoolStatus.Retired) revert PoolInvalidStatus(poolId, terms.status);
         if (pricePerUnitSecond == 0) revert PoolZeroPrice();
         if (terms.priceVersion == MAX_PRICE_CHANGES) revert PoolPriceChangeLimit(poolId, MAX_PRICE_CHANGES);
-        // Cannot overflow: checked against the uint16 maximum just above.
         uint16 version;
+        // Cannot overflow: checked against the uint16 maximum just above.
         unchecked {
             version = terms.priceVersion + 1;
         }
