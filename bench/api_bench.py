@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offchain._scenario import dev_account  # noqa: E402 -- after the path set-up
 from offchain.demo import Stack  # noqa: E402
+from offchain.devnet import dev_account  # noqa: E402 -- after the path set-up
 
 
 def percentile(values: list[float], q: float) -> float:

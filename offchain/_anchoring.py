@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from offchain._views import hex0x
 from offchain.bundle import ProofBundle, bundles_for, verify_offline, verify_onchain
+from offchain.client import hex32
 from offchain.exceptions import (
     BundleVerificationError,
     InvalidValueError,
@@ -94,12 +94,12 @@ def _anchor_tx_of(client: Any, root: bytes, block_number: int) -> str:
             "address": client.addresses.anchor,
             "fromBlock": block_number,
             "toBlock": block_number,
-            "topics": [hex0x(event_topic(entry)), hex0x(root)],
+            "topics": [hex32(event_topic(entry)), hex32(root)],
         }
     )
     if not logs:
-        raise InvalidValueError("batch root", hex0x(root), "a root whose anchoring log exists")
-    return hex0x(bytes(logs[0]["transactionHash"]))
+        raise InvalidValueError("batch root", hex32(root), "a root whose anchoring log exists")
+    return hex32(bytes(logs[0]["transactionHash"]))
 
 
 def _check_writable(directory: Path) -> None:
@@ -221,7 +221,7 @@ def anchor_directory(
     written = write_bundles(plan, chain_id, client.addresses.anchor, tx_hash)
     return {
         "kind": "batch",
-        "root": hex0x(tree.root),
+        "root": hex32(tree.root),
         "count": tree.count,
         "files": len(plan.names),
         "tenantId": tenant_id,
@@ -245,7 +245,7 @@ def anchor_file(client: Any, path: Path, tenant_id: int, algorithm: str) -> dict
     if record is not None and record.tenant_id == tenant_id and not record.count:
         return {
             "kind": "digest",
-            "digest": hex0x(digest),
+            "digest": hex32(digest),
             "tenantId": tenant_id,
             "algorithm": algorithm,
             "txHash": None,
@@ -255,7 +255,7 @@ def anchor_file(client: Any, path: Path, tenant_id: int, algorithm: str) -> dict
     result = client.anchor.anchor(tenant_id, digest)
     return {
         "kind": "digest",
-        "digest": hex0x(digest),
+        "digest": hex32(digest),
         "tenantId": tenant_id,
         "algorithm": algorithm,
         "txHash": result.tx_hash,
@@ -283,8 +283,8 @@ def verify_file(
         base = {
             "file": str(path),
             "bundle": str(bundle_path),
-            "leaf": hex0x(bundle.leaf),
-            "root": hex0x(bundle.root),
+            "leaf": hex32(bundle.leaf),
+            "root": hex32(bundle.root),
             "onChain": not offline,
         }
         try:
@@ -295,7 +295,7 @@ def verify_file(
             return {
                 **base,
                 "verified": True,
-                "message": f"{path}: the proof leads to root {hex0x(bundle.root)} "
+                "message": f"{path}: the proof leads to root {hex32(bundle.root)} "
                 "(offline check only; run without --offline to ask the chain)",
             }
         env.chain_id()  # a clear error when nothing answers at --rpc
@@ -311,20 +311,20 @@ def verify_file(
             "timestamp": seen.timestamp,
             "blockNumber": seen.block_number,
             "revokedAt": seen.revoked_at,
-            "message": f"{path} verified: in batch {hex0x(bundle.root)} anchored by tenant "
+            "message": f"{path} verified: in batch {hex32(bundle.root)} anchored by tenant "
             f"{seen.tenant_id} in block {seen.block_number}{revoked}",
         }
     if offline:
         raise InvalidValueError("--offline", "without --bundle", "a bundle to check offline")
     digest = digest_file(path, algorithm)
-    base = {"file": str(path), "digest": hex0x(digest), "onChain": True}
+    base = {"file": str(path), "digest": hex32(digest), "onChain": True}
     try:
         record = env.client().anchor.record(digest)
     except UnknownAnchorError:
         return {
             **base,
             "verified": False,
-            "message": f"NOT verified: {path} ({algorithm} {hex0x(digest)}) is not anchored "
+            "message": f"NOT verified: {path} ({algorithm} {hex32(digest)}) is not anchored "
             "on its own; a file anchored in a batch needs --bundle",
         }
     if record.revoked_at and not allow_revoked:

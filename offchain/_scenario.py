@@ -24,7 +24,7 @@ from offchain.client import (
     RegistrationPolicy,
     resource_class,
 )
-from offchain.devnet import MNEMONIC
+from offchain.devnet import dev_account
 
 GWEI = 10**9
 ETHER = 10**18
@@ -60,14 +60,6 @@ SAMPLE_FILES = {
 }
 SINGLE_FILE = ("msa-globex-2026.txt", "Master services agreement, Globex, effective 2026-02-01.\n")
 REVOKED_FILE = ("draft-globex-pricing.txt", "DRAFT pricing sheet, superseded.\n")
-
-
-def dev_account(index: int) -> Any:
-    """The ``index``-th account of the devnet's mnemonic (an eth_account ``LocalAccount``)."""
-    from eth_account import Account
-
-    Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
 
 
 @dataclass(slots=True)

@@ -18,6 +18,8 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from offchain.client import hex32, resource_class_name
+
 TenantStatusName = Literal["None", "Pending", "Active", "Suspended", "Closed"]
 PoolStatusName = Literal["None", "Open", "Paused", "Retired"]
 LeaseStatusName = Literal["None", "Active", "Closed"]
@@ -36,22 +38,6 @@ def solidity_name(value: IntEnum | int, enum: type[IntEnum] | None = None) -> st
     member = enum(value) if enum is not None else value
     name = getattr(member, "name", str(member))
     return "".join(part.capitalize() for part in str(name).split("_"))
-
-
-def hex0x(value: bytes) -> str:
-    """``0x``-prefixed lowercase hex."""
-    return "0x" + bytes(value).hex()
-
-
-def class_name(value: bytes) -> str:
-    """The text of a ``bytes32`` resource class, or its hex when it is not printable text."""
-    raw = bytes(value)
-    text = raw.rstrip(b"\0")
-    try:
-        decoded = text.decode()
-    except UnicodeDecodeError:
-        return hex0x(raw)
-    return decoded if decoded.isprintable() and "\0" not in decoded else hex0x(raw)
 
 
 class _Out(BaseModel):
@@ -80,7 +66,7 @@ class TenantOut(_Out):
             status=solidity_name(t.status),  # type: ignore[arg-type]
             created_at=t.created_at,
             metadata_uri=t.metadata_uri,
-            metadata_hash=hex0x(t.metadata_hash),
+            metadata_hash=hex32(t.metadata_hash),
             pending_owner=t.pending_owner,
         )
 
@@ -105,7 +91,7 @@ class PoolOut(_Out):
         return cls(
             pool_id=p.pool_id,
             provider=p.provider,
-            resource_class=class_name(p.resource_class),
+            resource_class=resource_class_name(p.resource_class),
             capacity=p.capacity,
             allocated=p.allocated,
             available=p.capacity - p.allocated,
@@ -176,7 +162,7 @@ class AnchorOut(_Out):
     def of(cls, a: Any) -> AnchorOut:
         """Render a client ``AnchorRecord`` or a mirror ``Anchor``."""
         return cls(
-            digest=hex0x(a.digest),
+            digest=hex32(a.digest),
             kind="batch" if a.count else "digest",
             tenant_id=a.tenant_id,
             timestamp=a.timestamp,

@@ -21,6 +21,7 @@ import contextlib
 import json
 import threading
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +42,8 @@ from offchain._views import (
     Page,
     PoolOut,
     TenantOut,
-    class_name,
-    hex0x,
 )
+from offchain.client import hex32, parse_address, parse_bytes32, resource_class_name
 from offchain.exceptions import (
     BundleFormatError,
     BundleVerificationError,
@@ -298,7 +298,7 @@ def _sse(item: tuple[int, str, str]) -> bytes:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
-        return hex0x(value)
+        return hex32(value)
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
@@ -452,29 +452,21 @@ def _read(port: MirrorPort, fn: Callable[[Any], Any]) -> tuple[Any, int]:
     raise ApiError(503, "busy", "the mirror kept moving; retry")
 
 
-def _page(ids: Sequence[int], after: int, limit: int) -> tuple[list[int], int | None]:
-    from bisect import bisect_right
-
+def _window(ids: Sequence[int], after: int, limit: int) -> tuple[slice, int | None]:
+    """The slice of ascending ``ids`` after the cursor ``after``, and the next cursor (or None)."""
     start = bisect_right(ids, after)
-    chosen = list(ids[start : start + limit])
-    more = start + limit < len(ids)
-    return chosen, (chosen[-1] if more and chosen else None)
+    end = min(start + limit, len(ids))
+    return slice(start, end), (ids[end - 1] if end < len(ids) and end > start else None)
 
 
 def _digest(text: str, what: str = "digest") -> bytes:
-    body = text[2:] if text[:2].lower() == "0x" else text
     try:
-        raw = bytes.fromhex(body)
-    except ValueError:
-        raw = b""
-    if len(body) != 64 or len(raw) != 32:
-        raise ApiError(400, "bad_request", f"bad {what} {text!r}: expected 0x and 64 hex digits")
-    return raw
+        return parse_bytes32(text, what)
+    except InvalidValueError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
 
 
 def _address(text: str, what: str) -> str:
-    from offchain.client import parse_address
-
     try:
         return parse_address(text, what)
     except InvalidValueError as exc:
@@ -615,7 +607,7 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
                 ids = range(1, view.pool_count() + 1)
             views = [PoolOut.of(p) for p in (view.pool(i) for i in ids) if p is not None]
             if rclass is not None:
-                views = [v for v in views if v.resource_class == class_name(rclass)]
+                views = [v for v in views if v.resource_class == resource_class_name(rclass)]
             if wanted:
                 views = [v for v in views if v.status == wanted]
             return _paged(views, lambda v: v.pool_id, after, limit)
@@ -665,7 +657,8 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
                     | set(view.leases_with_status(LeaseStatus.CLOSED))
                 )
             ids = sorted(set.intersection(*sets))
-            chosen, cursor = _page(ids, after, limit)
+            window, cursor = _window(ids, after, limit)
+            chosen = ids[window]
             items = [LeaseOut.of(x) for x in (view.lease(i) for i in chosen) if x is not None]
             return {
                 "items": [i.model_dump(mode="json", by_alias=True) for i in items],
@@ -722,7 +715,7 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
         raw = _digest(digest)
         a, block = _read(port, lambda v: v.anchor(raw))
         if a is None:
-            raise ApiError(404, "not_found", f"nothing is anchored under {hex0x(raw)}")
+            raise ApiError(404, "not_found", f"nothing is anchored under {hex32(raw)}")
         return _model(AnchorOut.of(a), block)
 
     @app.post("/proofs/verify", response_model=VerifyOut, tags=["anchors"])
@@ -827,16 +820,11 @@ def _class_filter(value: str) -> bytes:
 
 def _paged(views: list[Any], key: Callable[[Any], int], after: int, limit: int) -> Any:
     views = sorted(views, key=key)
-    ids = [key(v) for v in views]
-    from bisect import bisect_right
-
-    start = bisect_right(ids, after)
-    chosen = views[start : start + limit]
-    more = start + limit < len(views)
+    window, cursor = _window([key(v) for v in views], after, limit)
     return {
-        "items": [v.model_dump(mode="json", by_alias=True) for v in chosen],
+        "items": [v.model_dump(mode="json", by_alias=True) for v in views[window]],
         "total": len(views),
-        "next": key(chosen[-1]) if more and chosen else None,
+        "next": cursor,
     }
 
 
@@ -849,7 +837,7 @@ async def _verify(
         bundle = ProofBundle.from_dict(data, "posted bundle")
     except BundleFormatError as exc:
         raise ApiError(400, "bad_bundle", " ".join(str(exc).split())) from None
-    base = {"leaf": hex0x(bundle.leaf), "root": hex0x(bundle.root), "on_chain": onchain}
+    base = {"leaf": hex32(bundle.leaf), "root": hex32(bundle.root), "on_chain": onchain}
 
     def verdict(ok: bool, message: str, **extra: Any) -> Response:
         out = VerifyOut.model_validate({"verified": ok, "message": message, **base, **extra})
@@ -874,7 +862,7 @@ async def _verify(
         )
     record, _ = _read(port, lambda v: v.anchor(bundle.root))
     if record is None or not record.count:
-        return verdict(False, f"root {hex0x(bundle.root)} is not an anchored batch (yet)")
+        return verdict(False, f"root {hex32(bundle.root)} is not an anchored batch (yet)")
     facts = {
         "tenant_id": record.tenant_id,
         "timestamp": record.timestamp,
@@ -902,7 +890,7 @@ async def _verify(
     where = "the mirror and the chain agree" if onchain else "per the mirror"
     return verdict(
         True,
-        f"leaf is in batch {hex0x(bundle.root)} anchored by tenant "
+        f"leaf is in batch {hex32(bundle.root)} anchored by tenant "
         f"{record.tenant_id} in block {record.block_number} ({where})",
         **facts,
     )

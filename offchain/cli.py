@@ -9,6 +9,7 @@ Errors print one line on stderr and exit non-zero (see ``leasehold --help`` for 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,10 +35,9 @@ from offchain._views import (
     LeaseOut,
     PoolOut,
     TenantOut,
-    class_name,
     dump,
-    hex0x,
 )
+from offchain.client import hex32, is_connection_error, resource_class_name
 from offchain.exceptions import (
     ApiUnavailableError,
     BundleFormatError,
@@ -167,8 +167,7 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
                 "an address, a keystore file or LEASEHOLD_PRIVATE_KEY "
                 f"(development accounts exist only on local chains {LOCAL_CHAIN_IDS})",
             )
-        Account.enable_unaudited_hdwallet_features()
-        return Account.from_mnemonic(devnet.MNEMONIC, account_path=f"m/44'/60'/0'/0/{int(spec)}")
+        return devnet.dev_account(int(spec))
     if spec.startswith("0x"):
         from offchain.client import parse_address
 
@@ -211,7 +210,7 @@ def _tx_json(result: Any) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
-        return hex0x(value)
+        return hex32(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -682,7 +681,9 @@ def tenant_quota(
     """Set the most units of CLASS (e.g. gpu.h100) the tenant may hold (platform admin)."""
     result = env.client(account).registry.set_quota(tenant_id, resource_class, max_units)
     report_tx(
-        as_json, result, f"tenant {tenant_id} quota for {class_name(resource_class)}: {max_units}"
+        as_json,
+        result,
+        f"tenant {tenant_id} quota for {resource_class_name(resource_class)}: {max_units}",
     )
 
 
@@ -990,7 +991,7 @@ def _lease_ids(env: Env, client: Any, tenant_id: int | None, pool_id: int | None
     from offchain.decode import event_topic
 
     entry = next(e for e in load_abi("LeaseMarket") if e.get("name") == "LeaseOpened")
-    topics: list[Any] = [hex0x(event_topic(entry)), None, None, None]
+    topics: list[Any] = [hex32(event_topic(entry)), None, None, None]
     if tenant_id is not None:
         topics[2] = "0x" + tenant_id.to_bytes(32, "big").hex()
     if pool_id is not None:
@@ -1351,7 +1352,7 @@ def anchors_revoke(
 ) -> None:
     """Revoke the anchor under DIGEST; its record stays (tenant owner or operator)."""
     result = env.client(account).anchor.revoke(digest, reason)
-    report_tx(as_json, result, f"anchor {hex0x(digest)} revoked")
+    report_tx(as_json, result, f"anchor {hex32(digest)} revoked")
 
 
 # ---------------------------------------------------------------------------------- mirror
@@ -1510,6 +1511,7 @@ def mirror_serve(
 
     from offchain.api import create_app
 
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     ws_url = None if ws == "none" else (_ws_of(env.rpc) if ws == "auto" else ws)
     m = _build_mirror(env, snapshot, ws_url, poll_interval, audit_interval)
     app = create_app(m)
@@ -1613,6 +1615,9 @@ def _one_line(text: str) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: run the CLI, turning every failure into one line and an exit code."""
     debug = os.environ.get("LEASEHOLD_DEBUG") == "1"
+    # The library logs retries and recoveries; a one-shot command reports its outcome in one line
+    # instead ('mirror serve' turns logging on for the long-running process).
+    logging.getLogger("offchain").addHandler(logging.NullHandler())
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
@@ -1645,19 +1650,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
-        if _is_connection_failure(exc):
+        if is_connection_error(exc):
             _fail(_one_line(str(ChainUnavailableError(env_rpc()))), EXIT_CHAIN)
         _fail(
             f"unexpected {type(exc).__name__}: {_one_line(str(exc))} "
             "(rerun with LEASEHOLD_DEBUG=1 for the traceback)",
             EXIT_ERROR,
         )
-
-
-def _is_connection_failure(exc: BaseException) -> bool:
-    import requests
-
-    return isinstance(exc, requests.exceptions.ConnectionError | ConnectionError)
 
 
 def env_rpc() -> str:

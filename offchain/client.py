@@ -404,7 +404,7 @@ class _Bound:
             data = _revert_data(exc)
             if data is not None:
                 return decode_revert(self.name, function, data)
-        if _is_connection_error(exc):
+        if is_connection_error(exc):
             return ChainUnavailableError(_endpoint(self.w3))
         return exc
 
@@ -477,7 +477,8 @@ class _Bound:
         return JournalHead(seq=int(seq), head=bytes(head))
 
 
-def _is_connection_error(exc: BaseException) -> bool:
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the node did not answer (refused, reset, timed out)."""
     import requests
 
     return isinstance(exc, requests.exceptions.ConnectionError | ConnectionError)
@@ -972,7 +973,7 @@ class LeaseholdClient:
                 for name, address in self.addresses.by_contract().items()
             }
         except Exception as exc:
-            if _is_connection_error(exc):
+            if is_connection_error(exc):
                 raise ChainUnavailableError(_endpoint(self.w3)) from None
             raise
         for name, code in codes.items():

@@ -203,12 +203,13 @@ def _get_json(url: str) -> Any:
 
 
 def _rpc_block_number(url: str) -> int:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
-    request = urllib.request.Request(
-        url, data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return int(json.loads(response.read())["result"], 16)
+    from offchain._rpc import RpcClient
+
+    client = RpcClient(url, timeout=10, attempts=3)
+    try:
+        return int(client.call("eth_blockNumber"), 16)
+    finally:
+        client.close()
 
 
 # ------------------------------------------------------------------------------------ output

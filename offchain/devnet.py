@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from offchain.exceptions import DevnetError
 
@@ -54,6 +55,14 @@ class Devnet:
         return f"http://{self.host}:{self.port}"
 
 
+def dev_account(index: int) -> Any:
+    """The ``index``-th account of :data:`MNEMONIC` (an ``eth_account`` ``LocalAccount``)."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
 def anvil_executable(root: Path = ROOT) -> Path:
     """The Anvil binary: the pinned npm package's, else one on ``PATH``.
 
@@ -83,7 +92,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
-    """The chain id a node at ``url`` reports, or None when nothing answers JSON-RPC there."""
+    """The chain id a node at ``url`` reports, or None when nothing answers JSON-RPC there.
+
+    A probe, expected to fail while a node starts: one plain request, no retries, no log lines
+    (:class:`offchain._rpc.RpcClient` retries and logs each failure, as a follower should).
+    """
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
     request = urllib.request.Request(
         url, data=body, headers={"Content-Type": "application/json"}, method="POST"

@@ -6,9 +6,6 @@ snapshot isolation never invalidates (re-creates) them mid-session.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +13,7 @@ import ape
 import httpx
 import pytest
 
+from offchain._rpc import RpcClient
 from offchain.demo import Stack
 
 
@@ -50,13 +48,10 @@ def chain_client(stack: Stack) -> Any:
 def node(stack: Stack) -> Any:
     """``node(method, params)``: raw JSON-RPC to the devnet."""
 
+    client = RpcClient(stack.rpc, attempts=1)
+
     def call(method: str, params: Any = ()) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
-        request = urllib.request.Request(
-            stack.rpc, body.encode(), {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())["result"]
+        return client.call(method, list(params))
 
     return call
 

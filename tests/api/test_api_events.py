@@ -14,8 +14,8 @@ import time
 import httpx
 import pytest
 
-from offchain._scenario import dev_account
 from offchain._views import TenantOut, dump
+from offchain.devnet import dev_account
 
 
 class EventReader:

@@ -11,7 +11,6 @@ snapshot isolation never invalidates (re-creates) them mid-session.
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import ape
 import pytest
 
+from offchain._rpc import RpcClient
 from offchain.cli import main
 from offchain.demo import Stack
 
@@ -38,10 +38,7 @@ class Result:
 
 def rpc(url: str, method: str, params: list[Any]) -> Any:
     """One raw JSON-RPC call."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["result"]
+    return RpcClient(url, attempts=1).call(method, params)
 
 
 @ape.fixture(scope="session", chain_isolation=False)

@@ -5,28 +5,20 @@ from __future__ import annotations
 import pytest
 
 from offchain._views import (
-    AnchorOut,
-    LeaseOut,
     PoolOut,
     TenantOut,
-    class_name,
     dump,
     solidity_name,
 )
 from offchain.client import (
-    AnchorRecord,
     CloseReason,
-    Lease,
-    LeaseStatus,
     Pool,
     PoolStatus,
     Tenant,
     TenantStatus,
     resource_class,
+    resource_class_name,
 )
-from offchain.state import Anchor as MirrorAnchor
-from offchain.state import Lease as MirrorLease
-from offchain.state import Tenant as MirrorTenant
 
 OWNER = "0x" + "11" * 20
 
@@ -64,16 +56,6 @@ def test_amounts_render_as_decimal_strings():
     assert (out["resourceClass"], out["available"]) == ("gpu.h100", 6)
 
 
-def test_client_and_mirror_entities_render_identically():
-    client_lease = Lease(8, 1, 2, 3, 10, 20, LeaseStatus.CLOSED, CloseReason.EXPIRED, 5, 15)
-    mirror_lease = MirrorLease(8, 1, 2, 3, 10, 20, LeaseStatus.CLOSED, CloseReason.EXPIRED, 5, 15)
-    assert dump(LeaseOut.of(client_lease)) == dump(LeaseOut.of(mirror_lease))
-    t = (4, OWNER, TenantStatus.PENDING, 9, "u", b"\x02" * 32)
-    assert dump(TenantOut.of(Tenant(*t))) == dump(TenantOut.of(MirrorTenant(*t)))
-    a = (b"\x03" * 32, 4, 50, 7, 0, 5, 0)
-    assert dump(AnchorOut.of(AnchorRecord(*a))) == dump(AnchorOut.of(MirrorAnchor(*a)))
-
-
 @pytest.mark.parametrize(
     ("raw", "shown"),
     [
@@ -83,4 +65,4 @@ def test_client_and_mirror_entities_render_identically():
     ],
 )
 def test_resource_classes_show_as_text_or_hex(raw, shown):
-    assert class_name(raw) == shown
+    assert resource_class_name(raw) == shown
