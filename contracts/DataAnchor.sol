@@ -142,6 +142,10 @@ contract DataAnchor is IDataAnchor, Journal {
         uint64 seq
     ) private pure returns (bytes memory entry) {
         bytes32 topic0 = BatchAnchored.selector;
+        // Widened in Solidity, which clears the high bits: assembly sees narrow types as full words
+        // whose high bits are not guaranteed clean (`seq` comes from the packed journal word).
+        (uint256 tenantWord, uint256 countWord, uint256 timeWord, uint256 seqWord) =
+            (tenantId, count, anchoredAt, seq);
         assembly ("memory-safe") {
             entry := mload(0x40)
             let padded := and(add(uri.length, 31), not(31))
@@ -150,11 +154,11 @@ contract DataAnchor is IDataAnchor, Journal {
             mstore(entry, size)
             mstore(add(entry, 0x20), topic0)
             mstore(add(entry, 0x40), root)
-            mstore(add(entry, 0x60), tenantId)
-            mstore(add(entry, 0x80), count)
-            mstore(add(entry, 0xa0), anchoredAt)
+            mstore(add(entry, 0x60), tenantWord)
+            mstore(add(entry, 0x80), countWord)
+            mstore(add(entry, 0xa0), timeWord)
             mstore(add(entry, 0xc0), 0x80) // uri's offset from the start of the data
-            mstore(add(entry, 0xe0), seq)
+            mstore(add(entry, 0xe0), seqWord)
             mstore(add(entry, 0x100), uri.length)
             calldatacopy(add(entry, 0x120), uri.offset, uri.length)
             mstore(add(add(entry, 0x120), uri.length), 0) // zero the padding (and unclaimed memory)
@@ -213,10 +217,11 @@ contract DataAnchor is IDataAnchor, Journal {
     function _isAuthorized(uint64 tenantId) private view returns (bool authorized) {
         address target = address(_registry);
         bytes4 selector = ITenantRegistry.isAuthorized.selector;
+        uint256 tenantWord = tenantId; // widened in Solidity: high bits cleared
         assembly ("memory-safe") {
             let ptr := mload(0x40) // free memory, not claimed: nothing else is allocated meanwhile
             mstore(ptr, selector)
-            mstore(add(ptr, 0x04), tenantId)
+            mstore(add(ptr, 0x04), tenantWord)
             mstore(add(ptr, 0x24), caller())
             let ok := staticcall(gas(), target, ptr, 0x44, 0x00, 0x20)
             authorized := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))

@@ -127,12 +127,14 @@ class MerkleTree:
             InvalidLeafError: A value is not 32 bytes.
             DuplicateLeafError: A value appears twice.
         """
-        vals = tuple(bytes(v) for v in values)
-        if not vals:
+        given = list(values)
+        if not given:
             raise EmptyTreeError
+        for i, value in enumerate(given):
+            _check_value(value, _label(labels, i))
+        vals = tuple(bytes(v) for v in given)
         position: dict[bytes, int] = {}
         for i, value in enumerate(vals):
-            _check_value(value, _label(labels, i))
             first = position.setdefault(value, i)
             if first != i:
                 raise DuplicateLeafError(value, _label(labels, first), _label(labels, i))
