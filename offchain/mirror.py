@@ -34,6 +34,7 @@ two processes and compares). To serve N replicas behind a load balancer:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import random
@@ -301,6 +302,8 @@ class Mirror:
             self._error = str(exc)
             store.reject()
             return MirrorState()
+        if self.config.follower.freeze_gc:
+            gc.freeze()
         log.info(
             "resumed from snapshot %s at block %d in %.2fs",
             store.path,
@@ -652,6 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             concurrency=args.concurrency,
             confirmations=args.confirmations,
             finality=args.finality,
+            freeze_gc=True,  # a process of its own: freezing the collector affects only us
         ),
         snapshot_path=args.snapshot,
         snapshot_interval=args.snapshot_interval,

@@ -225,30 +225,28 @@ def _lease(state: MirrorState, ev: Event, lease_id: int) -> Lease:
     return found
 
 
-def _account_change(state: MirrorState, tenant_id: int, free: int, reserved: int) -> Change:
+def _account_change(
+    state: MirrorState, ev: Event, tenant_id: int, free: int, reserved: int
+) -> Change:
     before = state.accounts.get(tenant_id)
-    base_free, base_reserved = (before.free, before.reserved) if before is not None else (0, 0)
-    return Change(
-        Kind.ACCOUNT, tenant_id, before, Account(base_free + free, base_reserved + reserved)
-    )
+    if before is not None:
+        free += before.free
+        reserved += before.reserved
+    if free < 0 or reserved < 0:
+        raise MirrorStateError(
+            ev.spec.name, ev.block_number, f"tenant {tenant_id}'s escrow would go negative"
+        )
+    return Change(Kind.ACCOUNT, tenant_id, before, Account(free, reserved))
 
 
-def _value_change(table: Kind, values: Mapping[Any, int], key: Any, delta: int) -> Change:
+def _value_change(
+    ev: Event, table: Kind, values: Mapping[Any, int], key: Any, delta: int
+) -> Change:
     before = values.get(key)
     after = (before or 0) + delta
+    if after < 0:
+        raise MirrorStateError(ev.spec.name, ev.block_number, f"{table.name} of {key} below zero")
     return Change(table, key, before, after or None)  # zero is stored as absent, as on chain
-
-
-def _check_non_negative(ev: Event, changes: Changes) -> Changes:
-    for change in changes:
-        after = change.after
-        if isinstance(after, Account) and (after.free < 0 or after.reserved < 0):
-            raise MirrorStateError(
-                ev.spec.name, ev.block_number, f"escrow would go negative {after}"
-            )
-        if isinstance(after, int) and after < 0:
-            raise MirrorStateError(ev.spec.name, ev.block_number, f"{change.kind.name} below zero")
-    return changes
 
 
 @_handles(
@@ -384,13 +382,13 @@ def _anchor_revoked(state: MirrorState, ev: Event) -> Changes:
 @_handles("LeaseMarket.Deposited", "tenantId from amount seq")
 def _deposited(state: MirrorState, ev: Event) -> Changes:
     tenant_id, _, amount, _ = ev.args
-    return [_account_change(state, tenant_id, amount, 0)]
+    return [_account_change(state, ev, tenant_id, amount, 0)]
 
 
 @_handles("LeaseMarket.Withdrawn", "tenantId to amount seq")
 def _withdrawn(state: MirrorState, ev: Event) -> Changes:
     tenant_id, _, amount, _ = ev.args
-    return _check_non_negative(ev, [_account_change(state, tenant_id, -amount, 0)])
+    return [_account_change(state, ev, tenant_id, -amount, 0)]
 
 
 @_handles(
@@ -457,17 +455,14 @@ def _lease_opened(state: MirrorState, ev: Event) -> Changes:
         lease_id, tenant_id, pool_id, units, start, end, LeaseStatus.ACTIVE, CloseReason.NONE,
         price, start,
     )  # fmt: skip
-    return _check_non_negative(
-        ev,
-        [
-            Change(Kind.LEASE, lease_id, None, new),
-            Change(Kind.POOL, pool_id, p, _with_pool(p, allocated=p.allocated + units)),
-            _account_change(state, tenant_id, -cost, cost),
-            _value_change(
-                Kind.ACTIVE_UNITS, state.active_units, (tenant_id, p.resource_class), units
-            ),
-        ],
-    )
+    return [
+        Change(Kind.LEASE, lease_id, None, new),
+        Change(Kind.POOL, pool_id, p, _with_pool(p, allocated=p.allocated + units)),
+        _account_change(state, ev, tenant_id, -cost, cost),
+        _value_change(
+            ev, Kind.ACTIVE_UNITS, state.active_units, (tenant_id, p.resource_class), units
+        ),
+    ]
 
 
 def _with_lease(
@@ -484,10 +479,10 @@ def _lease_extended(state: MirrorState, ev: Event) -> Changes:
     lease_id, end, cost, _ = ev.args
     x = _lease(state, ev, lease_id)
     new = _with_lease(x, end, x.status, x.close_reason, x.paid_until)
-    return _check_non_negative(
-        ev,
-        [Change(Kind.LEASE, lease_id, x, new), _account_change(state, x.tenant_id, -cost, cost)],
-    )
+    return [
+        Change(Kind.LEASE, lease_id, x, new),
+        _account_change(state, ev, x.tenant_id, -cost, cost),
+    ]
 
 
 @_handles("LeaseMarket.LeaseSettled", "leaseId amount paidUntil seq")
@@ -498,14 +493,11 @@ def _lease_settled(state: MirrorState, ev: Event) -> Changes:
     new = _with_lease(x, x.end, x.status, x.close_reason, paid_until)
     # The contract pays settled amounts out in the same call (EarningsClaimed follows); crediting
     # them to claimable here keeps the books balanced event by event.
-    return _check_non_negative(
-        ev,
-        [
-            Change(Kind.LEASE, lease_id, x, new),
-            _account_change(state, x.tenant_id, 0, -amount),
-            _value_change(Kind.CLAIMABLE, state.claimable, provider, amount),
-        ],
-    )
+    return [
+        Change(Kind.LEASE, lease_id, x, new),
+        _account_change(state, ev, x.tenant_id, 0, -amount),
+        _value_change(ev, Kind.CLAIMABLE, state.claimable, provider, amount),
+    ]
 
 
 @_handles("LeaseMarket.LeaseClosed", "leaseId reason reasonCode toProvider refunded by seq")
@@ -520,21 +512,19 @@ def _lease_closed(state: MirrorState, ev: Event) -> Changes:
         Change(Kind.LEASE, lease_id, x, new),
         Change(Kind.POOL, p.pool_id, p, _with_pool(p, allocated=p.allocated - x.units)),
         _value_change(
-            Kind.ACTIVE_UNITS, state.active_units, (x.tenant_id, p.resource_class), -x.units
+            ev, Kind.ACTIVE_UNITS, state.active_units, (x.tenant_id, p.resource_class), -x.units
         ),
-        _account_change(state, x.tenant_id, refunded, -(to_provider + refunded)),
+        _account_change(state, ev, x.tenant_id, refunded, -(to_provider + refunded)),
     ]
     if to_provider:
-        changes.append(_value_change(Kind.CLAIMABLE, state.claimable, p.provider, to_provider))
-    return _check_non_negative(ev, changes)
+        changes.append(_value_change(ev, Kind.CLAIMABLE, state.claimable, p.provider, to_provider))
+    return changes
 
 
 @_handles("LeaseMarket.EarningsClaimed", "provider amount seq")
 def _earnings_claimed(state: MirrorState, ev: Event) -> Changes:
     provider, amount, _ = ev.args
-    return _check_non_negative(
-        ev, [_value_change(Kind.CLAIMABLE, state.claimable, provider, -amount)]
-    )
+    return [_value_change(ev, Kind.CLAIMABLE, state.claimable, provider, -amount)]
 
 
 def apply(state: MirrorState, ev: Event) -> Changes:
@@ -650,6 +640,8 @@ class MirrorState:
             Kind.ACCOUNT: self._index_account, Kind.CLAIMABLE: self._index_claimable,
             Kind.ANCHOR: self._index_anchor,
         }  # fmt: skip
+        self._table_list = [self.tables[kind] for kind in Kind]
+        self._indexer_list = [self._indexers.get(kind) for kind in Kind]
 
     # ---------------------------------------------------------------------------- writing
 
@@ -670,18 +662,18 @@ class MirrorState:
 
     def commit(self, changes: Iterable[Change]) -> None:
         """Write changes (between :meth:`begin` and :meth:`end`) and keep every index in step."""
-        tables = self.tables
-        indexers = self._indexers
+        # Lists indexed by kind: hashing an IntEnum runs Python code, indexing a list does not.
+        tables = self._table_list
+        indexers = self._indexer_list
         log = self.log
         for change in changes:
             kind = change.kind
-            table = tables[kind]
             after = change.after
             if after is None:
-                table.pop(change.key, None)
+                tables[kind].pop(change.key, None)
             else:
-                table[change.key] = after
-            indexer = indexers.get(kind)
+                tables[kind][change.key] = after
+            indexer = indexers[kind]
             if indexer is not None:
                 indexer(change.key, change.before, after)
             log.append(change)
@@ -700,8 +692,8 @@ class MirrorState:
 
     def load(self, kind: Kind, items: Iterable[tuple[Any, Any]]) -> None:
         """Bulk-insert entries of one table into an empty state (restoring a snapshot)."""
-        table = self.tables[kind]
-        indexer = self._indexers.get(kind)
+        table = self._table_list[kind]
+        indexer = self._indexer_list[kind]
         for key, value in items:
             table[key] = value
             if indexer is not None:
@@ -743,6 +735,13 @@ class MirrorState:
                 _add(self.pools_by_class, after.resource_class, pool_id)
 
     def _index_lease(self, lease_id: int, before: Lease | None, after: Lease | None) -> None:
+        if (
+            before is not None
+            and after is not None
+            and before.status == after.status
+            and before.end == after.end
+        ):
+            return  # a settlement: nothing any index holds changed
         if before is None and after is not None:
             _add(self.leases_by_tenant, after.tenant_id, lease_id)
             _add(self.leases_by_pool, after.pool_id, lease_id)
