@@ -109,7 +109,8 @@ interface IDataAnchor is IJournal {
     /// @notice Whether `leaf` is in the anchored batch `root`, with the anchor's attribution.
     /// @dev `leaf` is the raw value; the contract double-hashes it as StandardMerkleTree does
     /// (`keccak256(bytes.concat(keccak256(abi.encode(leaf))))`) and checks the proof with
-    /// OpenZeppelin's `MerkleProof.verifyCalldata` (sorted pairs). An unknown root, a value anchored
+    /// OpenZeppelin's calldata Merkle verification (`MerkleProof.processProofCalldata`, sorted
+    /// pairs). An unknown root, a value anchored
     /// as a single digest (not a batch root; read it with `anchorOf`) or a failing proof answers
     /// `anchored = false` and zeros. A revoked root still answers `anchored = true`, with `revokedAt`.
     /// Reverts `AnchorProofTooLong` above 64 elements and `AnchorEmptyProof` for an empty proof
