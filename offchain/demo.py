@@ -188,10 +188,22 @@ def deploy_contracts(rpc: str, out_dir: Path) -> Path:
     ``scripts/`` is the ape project's, not part of the installed package: it is imported from the
     checkout, and only here (ape takes seconds to load).
     """
+    deploy = deploy_module()
+    from ape.logging import LogLevel, logger
+
+    level = logger.level
+    logger.set_level(LogLevel.WARNING)  # ape's per-transaction INFO lines would drown the demo
+    try:
+        return Path(deploy.deploy_to_url(rpc, out_dir=out_dir))
+    finally:
+        logger.set_level(level)
+
+
+def deploy_module() -> Any:
+    """``scripts/deploy.py`` of this checkout (the ape project's script, not a package module)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    deploy = importlib.import_module("scripts.deploy")
-    return Path(deploy.deploy_to_url(rpc, out_dir=out_dir))
+    return importlib.import_module("scripts.deploy")
 
 
 def _get_json(url: str) -> Any:
@@ -227,7 +239,9 @@ def print_summary(stack: Stack, console: Any) -> dict[str, Any]:
         f"lag {status['lag']}), {status['eventsApplied']} events; "
         f"{(status.get('journal') or {}).get('description', 'journal not checked yet')}"
     )
-    table = Table("tenant", "status", "owner", "leases", "escrow free", title="Tenants")
+    table = Table(title="Tenants")
+    for header in ("tenant", "status", "owner", "leases", "escrow free"):
+        table.add_column(header, overflow="fold")
     for t in tenants:
         leases = stack.get(f"/leases?tenant={t['tenantId']}")["total"]
         escrow = stack.get(f"/tenants/{t['tenantId']}/escrow")
