@@ -21,6 +21,8 @@ from offchain.cli import main as leasehold_main
 from offchain.demo import ROOT, Stack
 from offchain.mirror import Mirror
 
+pytestmark = pytest.mark.anvil
+
 
 @ape.fixture(scope="module", chain_isolation=False)
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
