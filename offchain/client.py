@@ -158,6 +158,14 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingAdmin:
+    """A started transfer of DEFAULT_ADMIN_ROLE."""
+
+    new_admin: str
+    accept_after: int
+
+
+@dataclass(frozen=True, slots=True)
 class JournalHead:
     """A contract's journal: the last sequence number and the rolling head (24 bytes)."""
 
@@ -572,6 +580,15 @@ class RegistryClient(_Bound):
         """The holder of DEFAULT_ADMIN_ROLE."""
         return str(to_checksum_address(self._call("defaultAdmin")))
 
+    def pending_default_admin(self) -> PendingAdmin:
+        """A started default-admin transfer: the new admin and when it may accept (zeros: none)."""
+        admin, schedule = self._call("pendingDefaultAdmin")
+        return PendingAdmin(new_admin=to_checksum_address(admin), accept_after=int(schedule))
+
+    def default_admin_delay(self) -> int:
+        """Seconds between starting a default-admin transfer and its acceptance."""
+        return int(self._call("defaultAdminDelay"))
+
     # writes
 
     def register(self, metadata_uri: str, metadata_hash: bytes) -> TxResult:
@@ -634,6 +651,26 @@ class RegistryClient(_Bound):
     def revoke_role(self, role: bytes, account: str) -> TxResult:
         """Revoke a role (DEFAULT_ADMIN_ROLE holder)."""
         return self._send("revokeRole", role, to_checksum_address(account))
+
+    def renounce_role(self, role: bytes) -> TxResult:
+        """Give up a role the signer holds."""
+        signer = self._signer
+        if signer is None:
+            raise NoSignerError(f"{self.name}.renounceRole")
+        account = signer if isinstance(signer, str) else signer.address
+        return self._send("renounceRole", role, to_checksum_address(account))
+
+    def begin_default_admin_transfer(self, new_admin: str) -> TxResult:
+        """Start handing DEFAULT_ADMIN_ROLE to ``new_admin`` (the default admin)."""
+        return self._send("beginDefaultAdminTransfer", to_checksum_address(new_admin))
+
+    def accept_default_admin_transfer(self) -> TxResult:
+        """Take DEFAULT_ADMIN_ROLE once the delay has passed (the pending admin)."""
+        return self._send("acceptDefaultAdminTransfer")
+
+    def cancel_default_admin_transfer(self) -> TxResult:
+        """Cancel a started default-admin transfer (the default admin)."""
+        return self._send("cancelDefaultAdminTransfer")
 
 
 # ----------------------------------------------------------------------------------- anchor
@@ -1015,6 +1052,7 @@ __all__ = [
     "LeaseStatus",
     "LeaseholdClient",
     "MarketClient",
+    "PendingAdmin",
     "Pool",
     "PoolStatus",
     "RegistrationPolicy",

@@ -196,3 +196,32 @@ def test_reverted_write_changes_nothing(as_stranger, client, tenant_id):
         as_stranger.registry.suspend(tenant_id)
     assert client.registry.journal() == before
     assert client.registry.tenant(tenant_id).status == TenantStatus.ACTIVE
+
+
+def test_default_admin_moves_after_the_delay(as_admin, client, stranger, chain):
+    from eth_account import Account
+
+    as_admin.registry.begin_default_admin_transfer(stranger.address)
+    pending = client.registry.pending_default_admin()
+    assert pending.new_admin == stranger.address
+    assert pending.accept_after > 0
+    chain.pending_timestamp = pending.accept_after + 1
+    client.using(Account.from_key(stranger.private_key)).registry.accept_default_admin_transfer()
+    assert client.registry.default_admin() == stranger.address
+
+
+def test_a_stranger_cannot_start_a_default_admin_transfer(as_stranger, stranger):
+    with pytest.raises(ContractRevertError) as caught:
+        as_stranger.registry.begin_default_admin_transfer(stranger.address)
+    assert caught.value.error == "AccessControlUnauthorizedAccount"
+
+
+def test_cancelled_transfer_leaves_no_pending_admin(as_admin, client, stranger):
+    as_admin.registry.begin_default_admin_transfer(stranger.address)
+    as_admin.registry.cancel_default_admin_transfer()
+    assert client.registry.pending_default_admin().new_admin == "0x" + "00" * 20
+
+
+def test_renounced_role_is_gone(as_admin, client, admin):
+    as_admin.registry.renounce_role(ADMIN_ROLE)
+    assert not client.registry.has_role(ADMIN_ROLE, admin.address)
