@@ -10,7 +10,7 @@ Helpers for the specification-style tests (all fixtures, so any test module can 
   compared by equality, every argument included.
 - ``journal(contract)``: replays the contract's journaled logs with ``offchain.journal`` and checks
   its ``journal()`` view and each event's ``seq``.
-- ``now()``, ``warp(seconds)``, ``next_timestamp(seconds)``: block time control.
+- ``now()``, ``warp(seconds)``, ``block_time(receipt)``: block time.
 """
 
 from __future__ import annotations
@@ -162,18 +162,6 @@ def warp(chain) -> Callable[[int], int]:
         chain.mine(timestamp=target)
         # eth-tester would give the next block the same timestamp, which it then rejects.
         chain.pending_timestamp = target + 1
-        return target
-
-    return go
-
-
-@pytest.fixture
-def next_timestamp(chain) -> Callable[[int], int]:
-    """Make the next transaction's block ``seconds`` after the latest one; return that time."""
-
-    def go(seconds: int) -> int:
-        target = int(chain.blocks.head.timestamp) + seconds
-        chain.pending_timestamp = target
         return target
 
     return go

@@ -63,9 +63,9 @@ def test_owner_grants_operators_while_pending_or_suspended(
 
 @pytest.mark.parametrize("offset", [0, -1, -HOUR])
 def test_granting_with_an_expiry_not_in_the_future_reverts(
-    registry, tenant_owner, operator, tenant_id, next_timestamp, reverts, offset
+    registry, tenant_owner, operator, tenant_id, chain, reverts, offset
 ):
-    block_time = next_timestamp(10)
+    block_time = int(chain.pending_timestamp)  # the time the transaction's block will carry
 
     with reverts(
         registry.RegistryExpiryInPast, expiresAt=block_time + offset, nowTimestamp=block_time
