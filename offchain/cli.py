@@ -49,7 +49,6 @@ from offchain.exceptions import (
     LeaseholdError,
     ManifestError,
     NoSignerError,
-    NotDeployedError,
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
@@ -130,20 +129,11 @@ class Env:
         return self._manifest
 
     def client(self, account: str | None = None) -> Any:
-        """A client for the deployment, signing as ``account`` when given."""
-        from offchain.client import Addresses, LeaseholdClient
+        """A client for the deployment (checked against the chain), signing as ``account``."""
+        from offchain.client import LeaseholdClient
 
-        manifest = self.manifest()
-        addresses = Addresses(
-            registry=manifest.addresses["TenantRegistry"],
-            anchor=manifest.addresses["DataAnchor"],
-            market=manifest.addresses["LeaseMarket"],
-        )
-        client = LeaseholdClient(self.w3(), addresses)
-        if manifest.chain_id != self.chain_id():
-            raise NotDeployedError("TenantRegistry", addresses.registry, self.chain_id())
         signer = resolve_account(account, self.chain_id())
-        return client.using(signer) if signer is not None else client
+        return LeaseholdClient.from_manifest(self.w3(), self.manifest(), signer)
 
 
 def resolve_account(spec: str | None, chain_id: int) -> Any:
@@ -1682,9 +1672,7 @@ def _api_get(api: str, path: str) -> Any:
 
 
 def _exit_code(exc: BaseException) -> int:
-    if isinstance(
-        exc, ChainUnavailableError | NotDeployedError | ManifestError | ApiUnavailableError
-    ):
+    if isinstance(exc, ChainUnavailableError | ManifestError | ApiUnavailableError):
         return EXIT_CHAIN
     if isinstance(
         exc, UnknownTenantError | UnknownPoolError | UnknownLeaseError | UnknownAnchorError

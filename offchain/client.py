@@ -21,8 +21,6 @@ node's unlocked accounts when given a plain address (Anvil): ``client.using(acco
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -35,21 +33,22 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractLogicError
+from web3.types import RPCEndpoint
 
 from offchain.abi import CONTRACTS, load_abi
-from offchain.decode import Decoder
+from offchain.decode import Decoder, canonical_type
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
     InvalidValueError,
     NoSignerError,
-    NotDeployedError,
     TransactionFailedError,
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
     UnknownTenantError,
 )
+from offchain.manifest import Manifest, check_chain, load_manifest, parse_manifest
 from offchain.state import Account as Escrow
 from offchain.state import Anchor as AnchorRecord
 from offchain.state import (
@@ -246,15 +245,15 @@ class Addresses:
             "LeaseMarket": self.market,
         }
 
-
-def addresses_from_manifest(manifest: Mapping[str, Any]) -> Addresses:
-    """Pick the addresses out of a parsed ``deployments/<chain-id>.json``."""
-    contracts = manifest["contracts"]
-    return Addresses(
-        registry=to_checksum_address(contracts["TenantRegistry"]["address"]),
-        anchor=to_checksum_address(contracts["DataAnchor"]["address"]),
-        market=to_checksum_address(contracts["LeaseMarket"]["address"]),
-    )
+    @classmethod
+    def of(cls, manifest: Manifest) -> Addresses:
+        """The addresses a deployment manifest records."""
+        found = manifest.addresses
+        return cls(
+            registry=to_checksum_address(found["TenantRegistry"]),
+            anchor=to_checksum_address(found["DataAnchor"]),
+            market=to_checksum_address(found["LeaseMarket"]),
+        )
 
 
 # --------------------------------------------------------------------------- error decoding
@@ -268,14 +267,6 @@ class _ErrorAbi:
     enums: tuple[type[IntEnum] | None, ...]
 
 
-def _canonical_type(item: Mapping[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in item["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
 @cache
 def error_table() -> dict[bytes, _ErrorAbi]:
     """Selector → error of every custom error in the three ABIs (OpenZeppelin's included)."""
@@ -285,7 +276,7 @@ def error_table() -> dict[bytes, _ErrorAbi]:
             if item.get("type") != "error":
                 continue
             inputs = item.get("inputs", [])
-            types = tuple(_canonical_type(i) for i in inputs)
+            types = tuple(canonical_type(i) for i in inputs)
             selector = keccak(f"{item['name']}({','.join(types)})".encode())[:4]
             table[selector] = _ErrorAbi(
                 name=str(item["name"]),
@@ -967,7 +958,7 @@ class LeaseholdClient:
     def from_manifest(
         cls,
         w3: Web3,
-        manifest: Mapping[str, Any] | str | Path,
+        manifest: Manifest | Mapping[str, Any] | str | Path,
         signer: Signer | None = None,
         *,
         check: bool = True,
@@ -976,46 +967,34 @@ class LeaseholdClient:
 
         Args:
             w3: A connected ``Web3``.
-            manifest: The parsed manifest, or the path of ``deployments/<chain-id>.json``.
+            manifest: A loaded :class:`~offchain.manifest.Manifest`, its parsed JSON, or the path
+                of ``deployments/<chain-id>.json`` (read by ``offchain.manifest.load_manifest``).
             signer: Account for writes (optional).
-            check: Verify the node answers, is the manifest's chain and holds the contracts' code.
+            check: Verify, with :func:`offchain.manifest.check_chain`, that the node is the
+                manifest's chain, still has each deploy block and holds each contract's code.
 
         Raises:
             ChainUnavailableError: the node does not answer.
-            NotDeployedError: a contract has no code (another chain, or a devnet that was reset).
+            ManifestError: the manifest is malformed, or does not describe this chain (another
+                network, or a devnet that was reset).
         """
-        data = (
-            json.loads(Path(manifest).read_text()) if isinstance(manifest, str | Path) else manifest
-        )
-        client = cls(w3, addresses_from_manifest(data), signer)
+        if isinstance(manifest, str | Path):
+            manifest = load_manifest(manifest)
+        elif not isinstance(manifest, Manifest):
+            manifest = parse_manifest(manifest)
+        client = cls(w3, Addresses.of(manifest), signer)
         if check:
-            client.check(int(data.get("chainId", 0)) or None)
+            try:
+                check_chain(manifest, _Web3Rpc(w3))
+            except Exception as exc:
+                if is_connection_error(exc):
+                    raise ChainUnavailableError(_endpoint(w3)) from None
+                raise
         return client
 
     def using(self, signer: Signer) -> LeaseholdClient:
         """The same deployment, writing as ``signer``."""
         return LeaseholdClient(self.w3, self.addresses, signer)
-
-    def check(self, chain_id: int | None = None) -> None:
-        """Raise unless the node answers and holds code at every address.
-
-        Raises:
-            ChainUnavailableError: the node does not answer.
-            NotDeployedError: a contract has no code, or the chain id differs from ``chain_id``.
-        """
-        try:
-            actual = int(self.w3.eth.chain_id)
-            codes = {
-                name: self.w3.eth.get_code(to_checksum_address(address))
-                for name, address in self.addresses.by_contract().items()
-            }
-        except Exception as exc:
-            if is_connection_error(exc):
-                raise ChainUnavailableError(_endpoint(self.w3)) from None
-            raise
-        for name, code in codes.items():
-            if (chain_id is not None and actual != chain_id) or not code:
-                raise NotDeployedError(name, self.addresses.by_contract()[name], actual)
 
     def journals(self) -> dict[str, JournalHead]:
         """The journal of each contract."""
@@ -1026,12 +1005,29 @@ class LeaseholdClient:
         }
 
 
-def abi_sha256(contract: str) -> str:
-    """SHA-256 (hex) of the shipped ABI file, as the manifest records it in ``abiSha256``."""
-    from importlib import resources
+class _Web3Rpc:
+    """JSON-RPC through web3's provider, in the shape :func:`offchain.manifest.check_chain` uses."""
 
-    raw = resources.files("offchain").joinpath("abi", f"{contract}.json").read_bytes()
-    return hashlib.sha256(raw).hexdigest()
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+
+    def call(self, method: str, params: Any = ()) -> Any:
+        return _wire(self.w3.manager.request_blocking(RPCEndpoint(method), list(params)))
+
+
+def _wire(value: Any) -> Any:
+    """Values as a node sends them (web3's in-process eth-tester answers ints and bytes)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return hex(value)
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(v) for v in value]
+    return value
 
 
 __all__ = [
@@ -1062,8 +1058,6 @@ __all__ = [
     "Tenant",
     "TenantStatus",
     "TxResult",
-    "abi_sha256",
-    "addresses_from_manifest",
     "decode_revert",
     "error_table",
     "hex32",

@@ -83,18 +83,6 @@ class ChainUnavailableError(LeaseholdError, ConnectionError):
         super().__init__(f"no chain answers at {url}: start one with 'leasehold chain up'")
 
 
-class NotDeployedError(LeaseholdError, LookupError):
-    """A manifest names a contract the chain does not hold (wrong chain, or a restarted devnet)."""
-
-    def __init__(self, contract: str, address: str, chain_id: int) -> None:
-        self.contract = contract
-        self.address = address
-        super().__init__(
-            f"no {contract} code at {address} on chain {chain_id}: "
-            "the chain was reset or this is another network; run 'leasehold deploy'"
-        )
-
-
 class NoSignerError(LeaseholdError, ValueError):
     """A write was asked of a client that has no account to sign with."""
 

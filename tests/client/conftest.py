@@ -15,6 +15,7 @@ from offchain.client import (
     LeaseholdClient,
     resource_class,
 )
+from offchain.manifest import packaged_abi_sha256
 
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = resource_class("gpu.h100")
@@ -53,12 +54,39 @@ def stranger(accounts):
 
 
 @pytest.fixture(scope="session")
-def deployment(project, admin, provider):
+def contracts(project, admin, provider):
     registry = project.TenantRegistry.deploy(admin, ADMIN_DELAY, sender=admin)
     anchor = project.DataAnchor.deploy(registry, sender=admin)
     market = project.LeaseMarket.deploy(registry, "0x" + "00" * 20, sender=admin)
     registry.grantRole(PROVIDER_ROLE, provider, sender=admin)
-    return Addresses(registry=registry.address, anchor=anchor.address, market=market.address)
+    return {"TenantRegistry": registry, "DataAnchor": anchor, "LeaseMarket": market}
+
+
+@pytest.fixture(scope="session")
+def deployment(contracts):
+    return Addresses(
+        registry=contracts["TenantRegistry"].address,
+        anchor=contracts["DataAnchor"].address,
+        market=contracts["LeaseMarket"].address,
+    )
+
+
+@pytest.fixture(scope="session")
+def manifest_document(contracts, chain):
+    """What scripts/deploy.py records for this deployment."""
+    entries = {}
+    for name, contract in contracts.items():
+        receipt = chain.get_receipt(contract.txn_hash)
+        entries[name] = {
+            "address": contract.address,
+            "deployBlock": receipt.block_number,
+            "deployBlockHash": chain.provider.web3.eth.get_block(receipt.block_number)[
+                "hash"
+            ].to_0x_hex(),
+            "deployTx": receipt.txn_hash,
+            "abiSha256": packaged_abi_sha256(name),
+        }
+    return {"schema": 1, "chainId": chain.chain_id, "contracts": entries}
 
 
 @pytest.fixture(scope="session")

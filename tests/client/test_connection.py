@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 from web3 import Web3
 
-from offchain.client import Addresses, LeaseholdClient
-from offchain.exceptions import ChainUnavailableError, NoSignerError, NotDeployedError
+from offchain.client import LeaseholdClient
+from offchain.exceptions import ChainUnavailableError, ManifestError, NoSignerError
 
 
 def _closed_port() -> int:
@@ -17,23 +18,11 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def _manifest(addresses: Addresses, chain_id: int) -> dict:
-    return {
-        "schema": 1,
-        "chainId": chain_id,
-        "contracts": {
-            "TenantRegistry": {"address": addresses.registry},
-            "DataAnchor": {"address": addresses.anchor},
-            "LeaseMarket": {"address": addresses.market},
-        },
-    }
-
-
-def test_no_node_raises_chain_unavailable_naming_the_url(deployment):
+def test_no_node_raises_chain_unavailable_naming_the_url(manifest_document):
     url = f"http://127.0.0.1:{_closed_port()}"
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 2}))
     with pytest.raises(ChainUnavailableError, match=f"no chain answers at {url}"):
-        LeaseholdClient.from_manifest(w3, _manifest(deployment, 31337))
+        LeaseholdClient.from_manifest(w3, manifest_document)
 
 
 def test_reads_against_a_dead_node_raise_chain_unavailable(deployment):
@@ -43,26 +32,28 @@ def test_reads_against_a_dead_node_raise_chain_unavailable(deployment):
         client.registry.tenant_count()
 
 
-def test_manifest_for_another_chain_raises_not_deployed(w3, deployment):
-    with pytest.raises(NotDeployedError, match="run 'leasehold deploy'"):
-        LeaseholdClient.from_manifest(w3, _manifest(deployment, 999))
+def test_manifest_for_another_chain_is_refused_naming_both_chains(w3, manifest_document):
+    other = {**manifest_document, "chainId": 999}
+    with pytest.raises(
+        ManifestError, match=f"is for chain 999 but the RPC serves chain {w3.eth.chain_id}"
+    ):
+        LeaseholdClient.from_manifest(w3, other)
 
 
-def test_address_without_code_raises_not_deployed(w3, deployment):
-    empty = Addresses(
-        registry="0x" + "00" * 19 + "01", anchor=deployment.anchor, market=deployment.market
-    )
-    with pytest.raises(NotDeployedError, match="no TenantRegistry code at"):
-        LeaseholdClient.from_manifest(w3, _manifest(empty, w3.eth.chain_id))
+def test_address_without_code_is_refused(w3, manifest_document):
+    contracts = dict(manifest_document["contracts"])
+    contracts["TenantRegistry"] = {
+        **contracts["TenantRegistry"],
+        "address": "0x" + "00" * 19 + "01",
+    }
+    with pytest.raises(ManifestError, match="no TenantRegistry code at"):
+        LeaseholdClient.from_manifest(w3, {**manifest_document, "contracts": contracts})
 
 
-def test_manifest_file_path_is_accepted(w3, deployment, tmp_path):
-    import json
-
+def test_manifest_file_path_is_accepted(w3, deployment, manifest_document, tmp_path):
     path = tmp_path / "1337.json"
-    path.write_text(json.dumps(_manifest(deployment, w3.eth.chain_id)))
-    client = LeaseholdClient.from_manifest(w3, path)
-    assert client.addresses == deployment
+    path.write_text(json.dumps(manifest_document))
+    assert LeaseholdClient.from_manifest(w3, path).addresses == deployment
 
 
 def test_write_without_a_signer_raises_no_signer(client):
