@@ -985,7 +985,7 @@ class LeaseholdClient:
         client = cls(w3, Addresses.of(manifest), signer)
         if check:
             try:
-                check_chain(manifest, _Web3Rpc(w3))
+                check_chain(manifest, Web3Rpc(w3))
             except Exception as exc:
                 if is_connection_error(exc):
                     raise ChainUnavailableError(_endpoint(w3)) from None
@@ -1005,7 +1005,7 @@ class LeaseholdClient:
         }
 
 
-class _Web3Rpc:
+class Web3Rpc:
     """JSON-RPC through web3's provider, in the shape :func:`offchain.manifest.check_chain` uses."""
 
     def __init__(self, w3: Web3) -> None:
@@ -1058,6 +1058,7 @@ __all__ = [
     "Tenant",
     "TenantStatus",
     "TxResult",
+    "Web3Rpc",
     "decode_revert",
     "error_table",
     "hex32",

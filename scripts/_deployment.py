@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from offchain.client import Web3Rpc
 from offchain.manifest import check_chain, default_path, load_manifest
 
 deployment_option = click.option(
@@ -31,16 +32,6 @@ class Contracts:
     chain_id: int
 
 
-class _ProviderRpc:
-    """``check_chain`` speaks JSON-RPC; ape's provider does too."""
-
-    def __init__(self, provider: Any) -> None:
-        self.provider = provider
-
-    def call(self, method: str, params: Any = ()) -> Any:
-        return self.provider.make_request(method, list(params))
-
-
 def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
     """The deployment's contracts on the connected chain.
 
@@ -54,7 +45,7 @@ def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
     chain_id = provider.chain_id
     try:
         manifest = load_manifest(deployment or default_path(chain_id))
-        check_chain(manifest, _ProviderRpc(provider))
+        check_chain(manifest, Web3Rpc(provider.web3))
     except ManifestError as exc:
         raise click.ClickException(str(exc)) from None
     addresses = manifest.addresses
