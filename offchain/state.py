@@ -691,8 +691,24 @@ class MirrorState:
         return inverse
 
     def load(self, kind: Kind, items: Iterable[tuple[Any, Any]]) -> None:
-        """Bulk-insert entries of one table into an empty state (restoring a snapshot)."""
+        """Bulk-insert entries of one table into an empty state (restoring a snapshot).
+
+        Anchors must come in anchoring order, (block, digest), as snapshots store them.
+        """
         table = self._table_list[kind]
+        if kind == Kind.ANCHOR:
+            # Snapshots hand anchors over in anchoring order: plain appends keep the lists ordered.
+            by_tenant, batches = self.anchors_by_tenant, self.batches_by_tenant
+            for key, value in items:
+                table[key] = value
+                digests = by_tenant.get(value.tenant_id)
+                if digests is None:
+                    by_tenant[value.tenant_id] = [key]
+                else:
+                    digests.append(key)
+                if value.count:
+                    batches.setdefault(value.tenant_id, []).append(key)
+            return
         indexer = self._indexer_list[kind]
         for key, value in items:
             table[key] = value

@@ -1,22 +1,28 @@
 """Snapshots of the mirrored state in SQLite, taken at finalized blocks, resumed from on start.
 
-One table per state table, typed columns (readable with the ``sqlite3`` shell), a ``crc`` per row
-and a ``meta`` table: schema version, chain id, deployment identity (addresses, deploy blocks and
-their hashes), the snapshot's block number, hash and timestamp, and the row count of every table.
+Layout: a ``meta`` table (schema version, chain id, deployment identity, the snapshot's block
+number, hash and timestamp, the entry count of every state table) and a ``pages`` table. Each state
+table is cut into pages (by id range, by block range for anchors, by key hash otherwise); a page is
+one row holding its entries as a marshal'ed list of plain tuples and the crc32 of that blob. Pages
+make restart fast (a million anchors load in about a second: one ``marshal.loads`` per page
+instead of per-row SQL) while writes stay incremental.
 
 Writes are incremental: the mirror marks the entries that changed in finalized blocks, and a
-snapshot at finalized block ``F`` upserts or deletes just those, in one SQLite transaction with the
-meta rows, so a crash leaves the previous snapshot or the new one, never a mix. The state may
-already hold unfinalized blocks above ``F``; their undo records give each entry's value at ``F``.
+snapshot at finalized block ``F`` rewrites just the pages holding them, in one SQLite transaction
+with the meta rows, so a crash leaves the previous snapshot or the new one, never a mix. The state
+may already hold unfinalized blocks above ``F``; their undo records give each entry's value at
+``F``. Pages of anchors are ordered by (block, digest), the mirror's anchoring order, so the
+per-tenant lists rebuild in order without a sort.
 
 A snapshot is refused, with a :class:`~offchain.exceptions.SnapshotError` saying why, when its
-schema version, chain or deployment differ, when a row's crc or a table's row count does not match
-(a corrupted file), or when SQLite cannot read it. The caller then sets the file aside
+schema version, chain or deployment differ, when a page's crc or a table's entry count does not
+match (a corrupted file), or when SQLite cannot read it. The caller then sets the file aside
 (``<name>.rejected-<time>``: nothing is deleted) and resyncs from the chain.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import marshal
@@ -49,13 +55,13 @@ from offchain.state import (
 
 log = logging.getLogger("offchain.store")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Row = tuple[Any, ...]
 
 
 def _uri_out(text: str) -> bytes:
-    # Strings decoded with surrogateescape may hold lone surrogates SQLite TEXT cannot store.
+    # Strings decoded with surrogateescape may hold lone surrogates: store the original bytes.
     return text.encode("utf-8", "surrogateescape")
 
 
@@ -63,60 +69,53 @@ def _uri_in(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _by_id(key: int) -> int:
+    return key >> 10  # 1,024 consecutive ids per page
+
+
+def _by_hash(key: Any) -> int:
+    return zlib.crc32(marshal.dumps(key, 2)) & 255
+
+
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """How one state table maps to SQL: key columns, value columns, and the two conversions."""
+    """How one state table is stored: entries as plain tuples, grouped in pages."""
 
     kind: Kind
-    keys: tuple[str, ...]  # "name TYPE"
-    values: tuple[str, ...]
-    encode: Callable[[Any, Any], Row]  # (key, value) -> row (builtins only: marshal-able)
+    encode: Callable[[Any, Any], Row]  # (key, value) -> row of builtins (marshal-able)
     decode: Callable[[Row], tuple[Any, Any]]  # row -> (key, value)
-    order: tuple[str, ...] = ()  # primary key when it is not the key columns: the scan order
-
-    @property
-    def name(self) -> str:
-        return f"t_{self.kind.name.lower()}"
-
-    @property
-    def columns(self) -> list[str]:
-        return [c.split()[0] for c in (*self.keys, *self.values)]
+    page: Callable[[Any, Any], int]  # (key, value) -> page number
+    sort: Callable[[Row], Any]  # order of rows inside a page
 
 
-# uint64-or-wider amounts are stored as decimal TEXT: SQLite integers stop at 2^63 - 1.
+def _first(row: Row) -> Any:
+    return row[0]
+
+
 TABLES: tuple[_Table, ...] = (
     _Table(
         Kind.JOURNAL,
-        ("contract TEXT",),
-        ("seq INTEGER", "head BLOB"),
         lambda k, v: (k, v.seq, v.head),
         lambda r: (r[0], JournalState(r[1], r[2])),
+        lambda k, v: 0,
+        _first,
     ),
     _Table(
         Kind.POLICY,
-        ("k INTEGER",),
-        ("policy INTEGER",),
         lambda k, v: (k, int(v)),
         lambda r: (r[0], RegistrationPolicy(r[1])),
+        lambda k, v: 0,
+        _first,
     ),
     _Table(
         Kind.ROLE,
-        ("role BLOB", "account TEXT"),
-        ("granted INTEGER",),
-        lambda k, v: (k[0], k[1], 1),
+        lambda k, v: (k[0], k[1]),
         lambda r: ((r[0], r[1]), True),
+        lambda k, v: _by_hash(k),
+        lambda r: r,
     ),
     _Table(
         Kind.TENANT,
-        ("tenant_id INTEGER",),
-        (
-            "owner TEXT",
-            "status INTEGER",
-            "created_at INTEGER",
-            "metadata_uri BLOB",
-            "metadata_hash BLOB",
-            "pending_owner TEXT",
-        ),
         lambda k, v: (
             k,
             v.owner,
@@ -127,64 +126,42 @@ TABLES: tuple[_Table, ...] = (
             v.pending_owner,
         ),
         lambda r: (r[0], Tenant(r[0], r[1], TenantStatus(r[2]), r[3], _uri_in(r[4]), r[5], r[6])),
+        lambda k, v: _by_id(k),
+        _first,
     ),
     _Table(
         Kind.OPERATOR,
-        ("tenant_id INTEGER", "operator TEXT"),
-        ("expires_at INTEGER",),
         lambda k, v: (k[0], k[1], v),
         lambda r: ((r[0], r[1]), r[2]),
+        lambda k, v: _by_id(k[0]),
+        lambda r: r[:2],
     ),
     _Table(
         Kind.QUOTA,
-        ("tenant_id INTEGER", "resource_class BLOB"),
-        ("max_units TEXT",),
-        lambda k, v: (k[0], k[1], str(v)),
-        lambda r: ((r[0], r[1]), int(r[2])),
+        lambda k, v: (k[0], k[1], v),
+        lambda r: ((r[0], r[1]), r[2]),
+        lambda k, v: _by_id(k[0]),
+        lambda r: r[:2],
     ),
     _Table(
         Kind.POOL,
-        ("pool_id INTEGER",),
-        (
-            "provider TEXT",
-            "resource_class BLOB",
-            "capacity INTEGER",
-            "allocated INTEGER",
-            "price_per_unit_second TEXT",
-            "min_duration INTEGER",
-            "max_duration INTEGER",
-            "status INTEGER",
-        ),
         lambda k, v: (
             k,
             v.provider,
             v.resource_class,
             v.capacity,
             v.allocated,
-            str(v.price_per_unit_second),
+            v.price_per_unit_second,
             v.min_duration,
             v.max_duration,
             int(v.status),
         ),
-        lambda r: (
-            r[0],
-            Pool(r[0], r[1], r[2], r[3], r[4], int(r[5]), r[6], r[7], PoolStatus(r[8])),
-        ),
+        lambda r: (r[0], Pool(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], PoolStatus(r[8]))),
+        lambda k, v: _by_id(k),
+        _first,
     ),
     _Table(
         Kind.LEASE,
-        ("lease_id INTEGER",),
-        (
-            "tenant_id INTEGER",
-            "pool_id INTEGER",
-            "units INTEGER",
-            "start INTEGER",
-            "end_ INTEGER",
-            "status INTEGER",
-            "close_reason INTEGER",
-            "price_per_unit_second TEXT",
-            "paid_until INTEGER",
-        ),
         lambda k, v: (
             k,
             v.tenant_id,
@@ -194,57 +171,41 @@ TABLES: tuple[_Table, ...] = (
             v.end,
             int(v.status),
             int(v.close_reason),
-            str(v.price_per_unit_second),
+            v.price_per_unit_second,
             v.paid_until,
         ),
         lambda r: (
             r[0],
             Lease(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                LeaseStatus(r[6]),
-                CloseReason(r[7]),
-                int(r[8]),
-                r[9],
+                r[0], r[1], r[2], r[3], r[4], r[5], LeaseStatus(r[6]), CloseReason(r[7]), r[8], r[9]
             ),
         ),
+        lambda k, v: _by_id(k),
+        _first,
     ),
     _Table(
         Kind.ACCOUNT,
-        ("tenant_id INTEGER",),
-        ("free TEXT", "reserved TEXT"),
-        lambda k, v: (k, str(v.free), str(v.reserved)),
-        lambda r: (r[0], Account(int(r[1]), int(r[2]))),
+        lambda k, v: (k, v.free, v.reserved),
+        lambda r: (r[0], Account(r[1], r[2])),
+        lambda k, v: _by_id(k),
+        _first,
     ),
     _Table(
         Kind.CLAIMABLE,
-        ("provider TEXT",),
-        ("amount TEXT",),
-        lambda k, v: (k, str(v)),
-        lambda r: (r[0], int(r[1])),
+        lambda k, v: (k, v),
+        lambda r: (r[0], r[1]),
+        lambda k, v: _by_hash(k),
+        _first,
     ),
     _Table(
         Kind.ACTIVE_UNITS,
-        ("tenant_id INTEGER", "resource_class BLOB"),
-        ("units TEXT",),
-        lambda k, v: (k[0], k[1], str(v)),
-        lambda r: ((r[0], r[1]), int(r[2])),
+        lambda k, v: (k[0], k[1], v),
+        lambda r: ((r[0], r[1]), r[2]),
+        lambda k, v: _by_id(k[0]),
+        lambda r: r[:2],
     ),
     _Table(
         Kind.ANCHOR,
-        ("digest BLOB",),
-        (
-            "tenant_id INTEGER",
-            "timestamp INTEGER",
-            "block_number INTEGER",
-            "revoked_at INTEGER",
-            "count INTEGER",
-            "revoke_reason INTEGER",
-        ),
         lambda k, v: (
             k,
             v.tenant_id,
@@ -255,25 +216,20 @@ TABLES: tuple[_Table, ...] = (
             v.revoke_reason,
         ),
         lambda r: (r[0], Anchor(*r)),
-        # Scanned in anchoring order, (block, digest), so a restored mirror lists each tenant's
-        # anchors in the same order as one that applied the events.
-        ("block_number", "digest"),
+        # By block range, rows in (block, digest) order: pages read in order rebuild each
+        # tenant's anchor list in anchoring order; new anchors touch only the newest pages.
+        lambda k, v: v.block_number >> 6,
+        lambda r: (r[3], r[0]),
     ),
     _Table(
         Kind.BATCH_URI,
-        ("root BLOB",),
-        ("uri BLOB",),
         lambda k, v: (k, _uri_out(v)),
         lambda r: (r[0], _uri_in(r[1])),
+        lambda k, v: _by_hash(k),
+        _first,
     ),
 )
 _BY_KIND = {table.kind: table for table in TABLES}
-
-
-def row_crc(row: Row) -> int:
-    """crc32 of a row's values; marshal version 2 has no back-references, so equal rows hash
-    equal whether their objects are shared or not."""
-    return zlib.crc32(marshal.dumps(row, 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +259,8 @@ class SnapshotStore:
         self.path = Path(path)
         self.identity = identity
         self.chain_id = int(identity["chainId"])
-        self._dirty: dict[Kind, set[Any]] = {}
+        # kind -> key -> a value the entry had (to find its page even once it is deleted)
+        self._dirty: dict[Kind, dict[Any, Any]] = {}
         self._db: sqlite3.Connection | None = None
         self.last: SnapshotInfo | None = None
 
@@ -315,13 +272,13 @@ class SnapshotStore:
         for change in changes:
             keys = dirty.get(change.kind)
             if keys is None:
-                keys = dirty[change.kind] = set()
-            keys.add(change.key)
+                keys = dirty[change.kind] = {}
+            keys[change.key] = change.after if change.after is not None else change.before
 
     def mark_all(self, state: MirrorState) -> None:
         """Remember every entry of ``state`` (the first snapshot of a state not read from here)."""
         for kind, table in state.tables.items():
-            self._dirty.setdefault(kind, set()).update(table)
+            self._dirty.setdefault(kind, {}).update(table)
 
     def forget(self) -> None:
         """Drop the remembered changes (the state they belong to was abandoned)."""
@@ -341,13 +298,11 @@ class SnapshotStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            for table in TABLES:
-                columns = ", ".join((*table.keys, *table.values, "crc INTEGER NOT NULL"))
-                keys = ", ".join(table.order or [c.split()[0] for c in table.keys])
-                db.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, "
-                    f"PRIMARY KEY ({keys})) WITHOUT ROWID"
-                )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS pages (kind INTEGER, page INTEGER, rows BLOB NOT NULL,"
+                " count INTEGER NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY (kind, page))"
+                " WITHOUT ROWID"
+            )
             self._db = db
         return self._db
 
@@ -378,33 +333,20 @@ class SnapshotStore:
         written = 0
         try:
             db.execute("BEGIN IMMEDIATE")
+            counts = self._counts(db)
             for kind, keys in self._dirty.items():
                 table = _BY_KIND[kind]
                 current = state.tables[kind]
-                key_cols = [c.split()[0] for c in table.keys]
-                where = " AND ".join(f"{c} = ?" for c in key_cols)
-                placeholders = ", ".join("?" for _ in range(len(table.columns) + 1))
-                upsert = f"INSERT OR REPLACE INTO {table.name} VALUES ({placeholders})"
-                delete = f"DELETE FROM {table.name} WHERE {where}"
-                rows: list[Row] = []
-                gone: list[Row] = []
-                for key in keys:
+                # Each dirty key's value at the block, and the page it lives in.
+                pages: dict[int, dict[Any, Any]] = {}
+                for key, hint in keys.items():
                     marker = (kind, key)
                     value = at_block[marker] if marker in at_block else current.get(key)
-                    if value is None:
-                        gone.append(_key_row(table, key))
-                    else:
-                        row = table.encode(key, value)
-                        rows.append((*row, row_crc(row)))
-                if rows:
-                    db.executemany(upsert, rows)
-                if gone:
-                    db.executemany(delete, gone)
-                written += len(rows) + len(gone)
-            counts = {
-                table.name: db.execute(f"SELECT COUNT(*) FROM {table.name}").fetchone()[0]
-                for table in TABLES
-            }
+                    page = table.page(key, value if value is not None else hint)
+                    pages.setdefault(page, {})[key] = value
+                for page, updates in pages.items():
+                    counts[kind.name.lower()] += self._rewrite(db, table, page, updates)
+                    written += len(updates)
             written_at = time.time()
             meta = {
                 "schema_version": SCHEMA_VERSION,
@@ -431,8 +373,39 @@ class SnapshotStore:
             written, time.perf_counter() - started,
         )  # fmt: skip
         self.last = info
-        log.info("snapshot at block %d: %d rows written in %.3fs", number, written, info.seconds)
+        log.info("snapshot at block %d: %d entries written in %.3fs", number, written, info.seconds)
         return info
+
+    @staticmethod
+    def _counts(db: sqlite3.Connection) -> dict[str, int]:
+        found = db.execute("SELECT value FROM meta WHERE key = 'counts'").fetchone()
+        counts: dict[str, int] = json.loads(found[0]) if found else {}
+        return {kind.name.lower(): int(counts.get(kind.name.lower(), 0)) for kind in Kind}
+
+    @staticmethod
+    def _rewrite(db: sqlite3.Connection, table: _Table, page: int, updates: dict[Any, Any]) -> int:
+        """Apply upserts (value) and deletions (None) to one page; returns the change in count."""
+        found = db.execute(
+            "SELECT rows FROM pages WHERE kind = ? AND page = ?", (int(table.kind), page)
+        ).fetchone()
+        decode, encode = table.decode, table.encode
+        entries = dict(decode(row) for row in marshal.loads(found[0])) if found else {}
+        before = len(entries)
+        for key, value in updates.items():
+            if value is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = value
+        if not entries:
+            db.execute("DELETE FROM pages WHERE kind = ? AND page = ?", (int(table.kind), page))
+            return -before
+        rows = sorted((encode(k, v) for k, v in entries.items()), key=table.sort)
+        blob = marshal.dumps(rows, 2)
+        db.execute(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+            (int(table.kind), page, blob, len(rows), zlib.crc32(blob)),
+        )
+        return len(rows) - before
 
     def close(self) -> None:
         """Close the file."""
@@ -459,6 +432,9 @@ class SnapshotStore:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         except sqlite3.Error as exc:
             raise SnapshotError(where, f"cannot be opened ({exc})") from None
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()  # the restored state holds no cycles: collections would only cost time
         try:
             return self._load(db, where, started)
         except sqlite3.DatabaseError as exc:
@@ -466,6 +442,8 @@ class SnapshotStore:
                 where, f"SQLite cannot read it ({exc}): the file is corrupted"
             ) from None
         finally:
+            if paused:
+                gc.enable()
             db.close()
 
     def _load(
@@ -496,22 +474,30 @@ class SnapshotStore:
         counts: dict[str, int] = meta.get("counts") or {}
         state = MirrorState()
         for table in TABLES:
-            reader = _TableReader(db, table)
-            try:
-                state.load(table.kind, reader.entries())
-            except (ValueError, TypeError, IndexError, KeyError) as exc:
-                raise SnapshotError(where, f"{table.name} holds an invalid row ({exc})") from None
-            if reader.bad:
+            name = table.kind.name.lower()
+            cursor = db.execute(
+                "SELECT page, rows, count, crc FROM pages WHERE kind = ? ORDER BY page",
+                (int(table.kind),),
+            )
+            total = 0
+            decode = table.decode
+            for page, blob, count, crc in cursor:
+                if zlib.crc32(blob) != crc:
+                    raise SnapshotError(where, f"page {page} of {name} fails its checksum")
+                try:
+                    rows = marshal.loads(blob)
+                    if len(rows) != count:
+                        raise ValueError(f"{len(rows)} rows where {count} were written")
+                    state.load(table.kind, [decode(row) for row in rows])
+                except (ValueError, TypeError, IndexError, KeyError, EOFError) as exc:
+                    raise SnapshotError(
+                        where, f"page {page} of {name} is invalid ({exc})"
+                    ) from None
+                total += count
+            if counts.get(name, 0) != total:
                 raise SnapshotError(
                     where,
-                    f"{len(reader.bad)} row(s) of {table.name} fail their checksum, "
-                    f"e.g. {reader.bad[0]!r}",
-                )
-            if counts.get(table.name) != reader.count:
-                raise SnapshotError(
-                    where,
-                    f"{table.name} holds {reader.count} rows where the snapshot recorded "
-                    f"{counts.get(table.name)}",
+                    f"{name} holds {total} entries where the snapshot recorded {counts.get(name)}",
                 )
         state.number = int(meta["block_number"])
         state.block_hash = str(meta["block_hash"])
@@ -537,34 +523,3 @@ class SnapshotStore:
         self._dirty = {}
         log.warning("snapshot set aside as %s", target)
         return target
-
-
-class _TableReader:
-    """Streams one table's rows, checking each row's crc and counting them."""
-
-    def __init__(self, db: sqlite3.Connection, table: _Table) -> None:
-        self.db = db
-        self.table = table
-        self.count = 0
-        self.bad: list[Row] = []
-
-    def entries(self) -> Iterable[tuple[Any, Any]]:
-        table = self.table
-        decode = table.decode
-        cursor = self.db.execute(f"SELECT {', '.join(table.columns)}, crc FROM {table.name}")
-        dumps, crc32 = marshal.dumps, zlib.crc32
-        while True:
-            batch = cursor.fetchmany(10_000)
-            if not batch:
-                return
-            for full in batch:
-                row = full[:-1]
-                if crc32(dumps(row, 2)) != full[-1]:
-                    self.bad.append(row)
-                    continue
-                self.count += 1
-                yield decode(row)
-
-
-def _key_row(table: _Table, key: Any) -> Row:
-    return tuple(key) if len(table.keys) > 1 else (key,)
