@@ -7,10 +7,10 @@ from _market import ESCROW, GPU, HOUR, MIN_DURATION, PRICE, UNITS
 
 
 def test_claim_pays_the_accrual_of_a_running_lease(
-    market, provider, lease_id, next_timestamp, balance_of, fees, block_time, held
+    market, provider, lease_id, warp, balance_of, fees, block_time, held
 ):
     before, held_before = balance_of(provider), held()
-    next_timestamp(120)
+    warp(120)
     receipt = market.claim([lease_id], sender=provider)
     earned = UNITS * PRICE * (block_time(receipt) - market.lease(lease_id).start)
     assert balance_of(provider) == before + earned - fees(receipt)
@@ -18,9 +18,9 @@ def test_claim_pays_the_accrual_of_a_running_lease(
 
 
 def test_claim_moves_the_accrual_out_of_the_tenants_reserve(
-    market, funded_tenant, provider, lease_id, next_timestamp, block_time
+    market, funded_tenant, provider, lease_id, warp, block_time
 ):
-    next_timestamp(120)
+    warp(120)
     receipt = market.claim([lease_id], sender=provider)
     earned = UNITS * PRICE * (block_time(receipt) - market.lease(lease_id).start)
     assert market.account(funded_tenant) == (
@@ -70,7 +70,7 @@ def test_claim_settles_a_batch_across_tenants_and_pools(
     create_pool,
     deposit,
     open_lease,
-    next_timestamp,
+    warp,
     events,
 ):
     second_pool = create_pool()
@@ -81,7 +81,7 @@ def test_claim_settles_a_batch_across_tenants_and_pools(
         open_lease(other_tenant_id, second_pool, 2, HOUR, other_owner),
         open_lease(funded_tenant, second_pool, 1, HOUR, tenant_owner),
     ]
-    next_timestamp(60)
+    warp(60)
     receipt = market.claim(ids, sender=provider)
     settled = [e for e in events(receipt, market) if e["event"] == "LeaseSettled"]
     assert [e["leaseId"] for e in settled] == ids

@@ -7,9 +7,9 @@ from _market import CAPACITY, ESCROW, GPU, HOUR, LEASE_CLOSED, PRICE, RELEASED, 
 
 
 @pytest.fixture
-def released(market, tenant_owner, lease_id, next_timestamp):
-    """Release the standard lease 100 seconds after it started; return the receipt."""
-    next_timestamp(100)
+def released(market, tenant_owner, lease_id, warp):
+    """Release the standard lease at least 100 seconds after it started; return the receipt."""
+    warp(100)
     return market.releaseLease(lease_id, sender=tenant_owner)
 
 
@@ -78,11 +78,11 @@ def test_payout_and_refund_add_up_to_the_cost(market, lease_id, released, events
 
 
 def test_release_after_a_claim_pays_only_what_accrued_since(
-    market, provider, tenant_owner, lease_id, next_timestamp, events, block_time
+    market, provider, tenant_owner, lease_id, warp, events, block_time
 ):
-    next_timestamp(50)
+    warp(50)
     claimed = market.claim([lease_id], sender=provider)
-    next_timestamp(70)
+    warp(70)
     released = market.releaseLease(lease_id, sender=tenant_owner)
     closed = events(released, market)[0]
     assert closed["toProvider"] == UNITS * PRICE * (block_time(released) - block_time(claimed))

@@ -35,9 +35,9 @@ def test_terminate_emits_lease_closed_with_the_reason_code(
 
 
 def test_terminate_refunds_the_unaccrued_amount_to_the_tenant(
-    market, funded_tenant, provider, lease_id, next_timestamp, block_time
+    market, funded_tenant, provider, lease_id, warp, block_time
 ):
-    next_timestamp(300)
+    warp(300)
     receipt = market.terminateLease(lease_id, 1, sender=provider)
     ran = block_time(receipt) - market.lease(lease_id).start
     assert market.account(funded_tenant) == (ESCROW - UNITS * PRICE * ran, 0)
