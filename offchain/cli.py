@@ -8,9 +8,11 @@ Errors print one line on stderr and exit non-zero (see ``leasehold --help`` for 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +51,8 @@ from offchain.exceptions import (
     LeaseholdError,
     ManifestError,
     NoSignerError,
+    RangeTooLargeError,
+    RpcUnavailableError,
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
@@ -1087,15 +1091,41 @@ def _lease_ids(env: Env, client: Any, tenant_id: int | None, pool_id: int | None
     while topics[-1] is None:
         topics.pop()
     start = env.manifest().contracts["LeaseMarket"].deploy_block
-    logs = env.w3().eth.get_logs(
-        {
-            "address": client.addresses.market,
-            "fromBlock": start,
-            "toBlock": "latest",
-            "topics": topics,
-        }
+    end = int(env.w3().eth.block_number)
+    logs = _logs_in_ranges(
+        env.rpc, {"address": client.addresses.market, "topics": topics}, start, end
     )
-    return sorted({int.from_bytes(bytes(log["topics"][1]), "big") for log in logs})
+    return sorted({int(log["topics"][1], 16) for log in logs})
+
+
+LOG_RANGE_BLOCKS = 10_000  # blocks per eth_getLogs; halved where a node refuses a range
+
+
+def _logs_in_ranges(rpc: str, query: dict[str, Any], start: int, end: int) -> list[Any]:
+    """``eth_getLogs`` of ``start..end`` in bounded ranges, halving any range the node refuses."""
+    from offchain._rpc import RpcClient
+
+    node = RpcClient(rpc, attempts=3)
+    found: list[Any] = []
+    pending = [
+        (a, min(a + LOG_RANGE_BLOCKS - 1, end)) for a in range(start, end + 1, LOG_RANGE_BLOCKS)
+    ]
+    pending.reverse()
+    try:
+        while pending:
+            low, high = pending.pop()
+            try:
+                found += node.call(
+                    "eth_getLogs", [{**query, "fromBlock": hex(low), "toBlock": hex(high)}]
+                )
+            except RangeTooLargeError:
+                if low == high:
+                    raise
+                middle = (low + high) // 2
+                pending += [(middle + 1, high), (low, middle)]
+    finally:
+        node.close()
+    return found
 
 
 def _lease_action(name: str, method: str, doc: str, past: str) -> None:
@@ -1451,33 +1481,100 @@ def mirror() -> None:
     """Follow the deployment into memory and serve it (the off-chain mirror and its API)."""
 
 
+@dataclass(frozen=True, slots=True)
+class MirrorOptions:
+    """How a mirror command follows the chain (the options every ``mirror`` command shares)."""
+
+    snapshot: Path | None
+    fallback_rpcs: tuple[str, ...]
+    finality: str
+    confirmations: int
+
+
 def _mirror_options(fn: F) -> F:
-    return click.option(
-        "--snapshot",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="SQLite snapshot file to resume from and keep up to date.",
-    )(fn)
+    """Add the shared follow options and pass them to the command as ``follow``."""
+
+    @functools.wraps(fn)
+    def command(
+        *args: Any,
+        snapshot: Path | None,
+        fallback_rpc: tuple[str, ...],
+        finality: str,
+        confirmations: int,
+        **kwargs: Any,
+    ) -> Any:
+        follow = MirrorOptions(snapshot, tuple(fallback_rpc), finality, confirmations)
+        return fn(*args, follow=follow, **kwargs)
+
+    options = [
+        click.option(
+            "--snapshot",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="SQLite snapshot file to resume from and keep up to date.",
+        ),
+        click.option(
+            "--fallback-rpc",
+            multiple=True,
+            metavar="URL",
+            help="Another JSON-RPC endpoint of the same chain, used when --rpc fails (repeatable; "
+            "tried in order).",
+        ),
+        click.option(
+            "--finality",
+            type=click.Choice(["auto", "finalized", "safe", "depth"]),
+            default="auto",
+            show_default=True,
+            help="What counts as final: the node's 'finalized' or 'safe' block, or --confirmations "
+            "below the head (auto: finalized, else safe, else depth).",
+        ),
+        click.option(
+            "--confirmations",
+            type=click.IntRange(min=0),
+            default=12,
+            show_default=True,
+            help="Blocks below the head that count as final when the node has no finality tags.",
+        ),
+    ]
+    wrapped: Any = command
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
 
 
 def _build_mirror(
     env: Env,
-    snapshot: Path | None,
+    follow: MirrorOptions,
     ws: str | None = None,
     poll_interval: float = 1.0,
     audit_interval: float | None = None,
 ) -> Any:
+    """A mirror of the deployment; ``ws`` is a websocket URL, "auto" (the RPC's) or None."""
     from offchain.follower import FollowerConfig
     from offchain.manifest import default_path
     from offchain.mirror import Mirror, MirrorConfig
 
+    urls = [env.rpc, *(url for url in follow.fallback_rpcs if url != env.rpc)]
+    # Start from the first endpoint that answers; the others stay behind it for failover.
+    answering = (i for i, url in enumerate(urls) if devnet.rpc_chain_id(url, 5.0) is not None)
+    first = next(answering, None)
+    if first is None:
+        raise ChainUnavailableError(" or ".join(urls))
+    urls = urls[first:] + urls[:first]
+    env.rpc = urls[0]
+    if ws == "auto":
+        ws = _ws_of(env.rpc)
     path = env.deployment or default_path(env.chain_id())
     config = MirrorConfig(
-        follower=FollowerConfig(poll_interval=poll_interval),
-        snapshot_path=snapshot,
+        follower=FollowerConfig(
+            poll_interval=poll_interval,
+            finality=follow.finality,
+            confirmations=follow.confirmations,
+        ),
+        snapshot_path=follow.snapshot,
         audit_interval=audit_interval,
     )
     env.manifest()  # a clear error for a missing or stale manifest before any thread starts
-    return Mirror.from_manifest(path, [env.rpc], ws_url=ws, config=config)
+    return Mirror.from_manifest(path, urls, ws_url=ws, config=config)
 
 
 def _mirror_json(m: Any) -> dict[str, Any]:
@@ -1501,9 +1598,9 @@ def _mirror_json(m: Any) -> dict[str, Any]:
 )
 @json_option
 @pass_env
-def mirror_sync(env: Env, snapshot: Path | None, timeout: float, as_json: bool) -> None:
+def mirror_sync(env: Env, follow: MirrorOptions, timeout: float, as_json: bool) -> None:
     """Catch up with the chain's head once, check the journal heads, save the snapshot."""
-    m = _build_mirror(env, snapshot)
+    m = _build_mirror(env, follow)
     try:
         m.sync(timeout=timeout)
         check = m.check_journal()
@@ -1529,10 +1626,10 @@ def mirror_sync(env: Env, snapshot: Path | None, timeout: float, as_json: bool) 
 @json_option
 @pass_env
 def mirror_audit(
-    env: Env, snapshot: Path | None, sample: int | None, seed: int | None, as_json: bool
+    env: Env, follow: MirrorOptions, sample: int | None, seed: int | None, as_json: bool
 ) -> None:
     """Sync, then compare every mirrored entry with the contracts' views at the same block."""
-    m = _build_mirror(env, snapshot)
+    m = _build_mirror(env, follow)
     try:
         m.sync()
         check = m.check_journal()
@@ -1587,7 +1684,7 @@ def mirror_audit(
 @pass_env
 def mirror_serve(
     env: Env,
-    snapshot: Path | None,
+    follow: MirrorOptions,
     host: str,
     port: int,
     ws: str,
@@ -1600,18 +1697,41 @@ def mirror_serve(
     from offchain.api import create_app
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    ws_url = None if ws == "none" else (_ws_of(env.rpc) if ws == "auto" else ws)
-    m = _build_mirror(env, snapshot, ws_url, poll_interval, audit_interval)
+    m = _build_mirror(env, follow, None if ws == "none" else ws, poll_interval, audit_interval)
     app = create_app(m)
+    # Bound here, before the mirror starts: a port in use is one error line, and --port 0 can
+    # report the port the system chose.
+    listener = _listen(host, port)
     m.start()
+    bound = listener.getsockname()[1]
     err.print(
-        f"mirror of chain {env.chain_id()} serving on http://{host}:{port} "
+        f"mirror of chain {env.chain_id()} serving on http://{_url_host(host)}:{bound} "
         f"(OpenAPI: /docs, events: /events, metrics: /metrics)"
     )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        server.run(sockets=[listener])
     finally:
         m.stop()
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: one the system picks)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener.listen(2048)
+    return listener
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _ws_of(rpc: str) -> str | None:
@@ -1672,7 +1792,9 @@ def _api_get(api: str, path: str) -> Any:
 
 
 def _exit_code(exc: BaseException) -> int:
-    if isinstance(exc, ChainUnavailableError | ManifestError | ApiUnavailableError):
+    if isinstance(
+        exc, ChainUnavailableError | RpcUnavailableError | ManifestError | ApiUnavailableError
+    ):
         return EXIT_CHAIN
     if isinstance(
         exc, UnknownTenantError | UnknownPoolError | UnknownLeaseError | UnknownAnchorError
@@ -1728,16 +1850,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): nothing more to say
         sys.exit(EXIT_ERROR)
-    except OSError as exc:
-        if debug:
-            raise
-        what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
-        _fail(_one_line(what), EXIT_ERROR)
     except Exception as exc:
         if debug:
             raise
-        if is_connection_error(exc):
+        if is_connection_error(exc):  # before OSError: requests' connection errors are OSErrors
             _fail(_one_line(str(ChainUnavailableError(env_rpc()))), EXIT_CHAIN)
+        if isinstance(exc, OSError):
+            what = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+            _fail(_one_line(what), EXIT_ERROR)
         _fail(
             f"unexpected {type(exc).__name__}: {_one_line(str(exc))} "
             "(rerun with LEASEHOLD_DEBUG=1 for the traceback)",
