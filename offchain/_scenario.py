@@ -6,6 +6,10 @@ out both ways (deposits by owners and by a third party; provider claims with and
 running leases; a tenant withdrawal), a directory of sample files anchored as one Merkle batch
 with a proof bundle per file, a single file anchored alone, and one anchor revoked.
 
+Money moves in the deployment's asset: native ETH (deposits send value), or an ERC-20 (deposits
+approve the market first; the demo's ``--asset erc20`` deploys a test token every development
+account holds). The scenario is the same for both.
+
 Time moves with Anvil's ``evm_setNextBlockTimestamp``, so the scenario needs a devnet (Anvil), not
 a live network. Every account is a development account of the devnet's mnemonic.
 """

@@ -739,6 +739,13 @@ _ERC20_ABI: list[dict[str, Any]] = [
         "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
         "outputs": [{"name": "", "type": "uint256"}],
     },
+    {
+        "type": "function",
+        "name": "symbol",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "string"}],
+    },
 ]
 
 
@@ -752,6 +759,13 @@ class MarketClient(_Bound):
     def asset(self) -> str:
         """The payment asset: the zero address for native ETH, else the ERC-20."""
         return str(to_checksum_address(self._call("asset")))
+
+    def asset_symbol(self) -> str:
+        """``ETH`` for native ETH, else the ERC-20's ``symbol()``."""
+        asset = self.asset()
+        if asset == ZERO_ADDRESS:
+            return "ETH"
+        return str(_Erc20(self.w3, asset, None)._call("symbol"))
 
     def registry(self) -> str:
         """The registry consulted for authorization, quotas and roles."""
@@ -921,7 +935,7 @@ class MarketClient(_Bound):
 
 
 class _Erc20(_Bound):
-    """Just enough ERC-20 to approve the market before a deposit."""
+    """Just enough ERC-20 to approve the market before a deposit and to name the asset."""
 
     name = "ERC20"
 

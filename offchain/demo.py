@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
 from offchain import devnet
-from offchain.exceptions import DevnetError, LeaseholdError
+from offchain.exceptions import BundleVerificationError, DevnetError, LeaseholdError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORKDIR = ROOT / ".leasehold" / "demo"
@@ -63,10 +65,16 @@ class Stack:
         self.timings["devnet"] = time.perf_counter() - started
         return self.net
 
-    def deploy(self) -> Path:
-        """Deploy the contracts with ``scripts/deploy.py`` and return the manifest's path."""
+    def deploy(self, *, demo_token: bool = False) -> Path:
+        """Deploy the contracts with ``scripts/deploy.py`` and return the manifest's path.
+
+        ``demo_token``: the market is paid in a test ERC-20 every development account holds,
+        instead of native ETH.
+        """
         started = time.perf_counter()
-        self.manifest_path = deploy_contracts(self.rpc, self.workdir / "deployments")
+        self.manifest_path = deploy_contracts(
+            self.rpc, self.workdir / "deployments", demo_token=demo_token
+        )
         self.timings["deploy"] = time.perf_counter() - started
         return self.manifest_path
 
@@ -182,7 +190,7 @@ def running_stack(workdir: Path, *, keep: bool = False) -> Iterator[Stack]:
             stack.stop()
 
 
-def deploy_contracts(rpc: str, out_dir: Path) -> Path:
+def deploy_contracts(rpc: str, out_dir: Path, *, demo_token: bool = False) -> Path:
     """Deploy with ``scripts/deploy.py`` (through ape, connected to ``rpc``); the manifest path.
 
     ``scripts/`` is the ape project's, not part of the installed package: it is imported from the
@@ -194,7 +202,7 @@ def deploy_contracts(rpc: str, out_dir: Path) -> Path:
     level = logger.level
     logger.set_level(LogLevel.WARNING)  # ape's per-transaction INFO lines would drown the demo
     try:
-        return Path(deploy.deploy_to_url(rpc, out_dir=out_dir))
+        return Path(deploy.deploy_to_url(rpc, out_dir=out_dir, demo_token=demo_token))
     finally:
         logger.set_level(level)
 
@@ -233,6 +241,7 @@ def print_summary(stack: Stack, console: Any) -> dict[str, Any]:
 
     summary = stack.get("/summary")
     status = stack.get("/status")
+    symbol = stack.client().market.asset_symbol()
     tenants = stack.get("/tenants")["items"]
     console.print(
         f"\n[bold]Mirror[/bold] at block {status['block']} (head {status['head']}, "
@@ -250,7 +259,7 @@ def print_summary(stack: Stack, console: Any) -> dict[str, Any]:
             t["status"],
             t["owner"],
             str(leases),
-            f"{int(escrow['free']) / 1e18:.4f} ETH",
+            f"{int(escrow['free']) / 1e18:.4f} {symbol}",
         )
     console.print(table)
     table = Table(
@@ -289,6 +298,8 @@ def verify_one(stack: Stack, console: Any) -> dict[str, Any]:
     bundle = ProofBundle.read(bundle_path)
     file_path = Path(scenario.sample_dir) / str(bundle.name)
     answer = stack.post("/proofs/verify?onchain=true", bundle.to_dict())
+    if not answer.get("verified"):
+        raise BundleVerificationError(f"the mirror API says {answer.get('message', answer)}")
     seen = verify_onchain(bundle, Web3(Web3.HTTPProvider(stack.rpc)), path=file_path)
     console.print(
         f"[bold]Verified[/bold] {file_path.name} with {bundle_path.name}: on chain, anchored by "
@@ -319,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_WORKDIR,
         help="where the devnet, manifest, files and bundles go (wiped first)",
     )
+    parser.add_argument(
+        "--asset",
+        choices=["eth", "erc20"],
+        default="eth",
+        help="what leases are paid in: native ETH, or a test ERC-20 deployed for the demo",
+    )
     parser.add_argument("--port", type=int, default=0, help="Anvil port (default: a free one)")
     parser.add_argument(
         "--api-port", type=int, default=0, help="mirror API port (default: a free one)"
@@ -336,8 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         with running_stack(workdir, keep=args.keep_running) as stack:
             net = stack.start_chain(args.port)
             console.print(f"[bold]1/6[/bold] Anvil at {net.url} (chain {net.chain_id})")
-            manifest = stack.deploy()
-            console.print(f"[bold]2/6[/bold] contracts deployed; manifest {manifest}")
+            manifest = stack.deploy(demo_token=args.asset == "erc20")
+            paid_in = stack.client().market.asset_symbol()
+            console.print(
+                f"[bold]2/6[/bold] contracts deployed (leases paid in {paid_in}); "
+                f"manifest {manifest}"
+            )
             console.print("[bold]3/6[/bold] scenario:")
             result = stack.play(lambda line: console.print(f"      {line}"))
             console.print(f"      {result.transactions} transactions")
@@ -359,8 +380,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"--deployment {manifest} lease list\nStop with: kill "
                     f"{stack.api_process.pid}; kill {stack.net.pid}"
                 )
-    except LeaseholdError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    except (LeaseholdError, click.ClickException) as exc:
+        # ClickException: scripts/deploy.py's refusals (stale packaged ABIs, existing manifest).
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
         return 1
     except KeyboardInterrupt:
         console.print("interrupted")

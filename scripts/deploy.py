@@ -94,9 +94,8 @@ def deploy_all(
     contracts["TenantRegistry"] = _entry(project, chain, "TenantRegistry", registry)
     anchor = project.DataAnchor.deploy(registry, sender=account)
     contracts["DataAnchor"] = _entry(project, chain, "DataAnchor", anchor)
-    if _has(project, "LeaseMarket"):
-        market = project.LeaseMarket.deploy(registry, asset, sender=account)
-        contracts["LeaseMarket"] = {**_entry(project, chain, "LeaseMarket", market), "asset": asset}
+    market = project.LeaseMarket.deploy(registry, asset, sender=account)
+    contracts["LeaseMarket"] = {**_entry(project, chain, "LeaseMarket", market), "asset": asset}
     return {
         "schema": SCHEMA,
         "chainId": int(chain.chain_id),
@@ -126,16 +125,40 @@ def write_manifest(document: dict[str, Any], out_dir: Path, *, force: bool = Fal
     return path
 
 
-def deploy_to_url(url: str, out_dir: Path = DEFAULT_OUT_DIR, *, force: bool = False) -> Path:
-    """Deploy to the node at ``url`` from ape's first test account (a devnet's funded account 0);
-    return the manifest's path."""
+def deploy_to_url(
+    url: str, out_dir: Path = DEFAULT_OUT_DIR, *, force: bool = False, demo_token: bool = False
+) -> Path:
+    """Deploy to the devnet at ``url`` from ape's first test account (its funded account 0);
+    return the manifest's path.
+
+    With ``demo_token`` the market is paid in a freshly deployed test ERC-20
+    (``contracts/test/MockERC20.sol``), of which every test account gets ``DEMO_TOKEN_GRANT``.
+    """
     from ape import accounts, chain, networks, project
 
     with networks.parse_network_choice(url) as provider:
         path = manifest_path(out_dir, int(provider.chain_id))
         check_can_write(path, force)
-        document = deploy_all(project, chain, accounts.test_accounts[0], network=url)
+        deployer = accounts.test_accounts[0]
+        asset = _demo_token(project, accounts.test_accounts) if demo_token else ZERO_ADDRESS
+        document = deploy_all(project, chain, deployer, asset=asset, network=url)
         return write_manifest(document, out_dir, force=force)
+
+
+DEMO_TOKEN_GRANT = 1_000 * 10**18
+
+
+def _demo_token(project: Any, test_accounts: Any) -> str:
+    """Deploy the test ERC-20 and give each test account ``DEMO_TOKEN_GRANT``; its address."""
+    from ape import compilers
+    from ape.contracts import ContractContainer
+
+    # By path: ape's project listing may miss contracts/test (see tests/contracts/market).
+    [mock] = compilers.compile([ROOT / "contracts" / "test" / "MockERC20.sol"], project=project)
+    token = ContractContainer(mock).deploy(sender=test_accounts[0])
+    for account in list(test_accounts)[:10]:
+        token.mint(account, DEMO_TOKEN_GRANT, sender=test_accounts[0])
+    return str(token.address)
 
 
 # ----------------------------------------------------------------------------------- command
@@ -203,14 +226,6 @@ def contracts(
 # --------------------------------------------------------------------------------- internals
 
 
-def _has(project: Any, name: str) -> bool:
-    try:
-        getattr(project, name)
-    except AttributeError:
-        return False
-    return True
-
-
 def _entry(project: Any, chain: Any, name: str, contract: Any) -> dict[str, Any]:
     receipt = chain.get_receipt(contract.txn_hash)
     block = chain.blocks[receipt.block_number]
@@ -234,8 +249,6 @@ def _check_abis(project: Any) -> None:
 
     stale = []
     for name in ("TenantRegistry", "DataAnchor", "LeaseMarket"):
-        if not _has(project, name):
-            continue
         compiled = [abi.model_dump(mode="json", by_alias=True) for abi in _abi_of(project, name)]
         packaged = ROOT / "offchain" / "abi" / f"{name}.json"
         if not packaged.exists() or json.loads(packaged.read_text()) != json.loads(

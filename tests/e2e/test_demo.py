@@ -1,5 +1,6 @@
 """The main job end to end: the demo scenario on Anvil, then the CLI's --json, the API's answers
-and an independently synced mirror all equal the chain's views.
+and an independently synced mirror all equal the chain's views. The scenario runs twice: leases
+paid in native ETH, then in an ERC-20.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from offchain.mirror import Mirror
 pytestmark = pytest.mark.anvil
 
 
-@ape.fixture(scope="module", chain_isolation=False)
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    made = Stack(tmp_path_factory.mktemp("demo-e2e"))
+@ape.fixture(scope="module", chain_isolation=False, params=["eth", "erc20"])
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Stack]:
+    made = Stack(tmp_path_factory.mktemp(f"demo-e2e-{request.param}"))
     try:
         made.start_chain()
-        made.deploy()
+        made.deploy(demo_token=request.param == "erc20")
         made.play()
         made.serve()
         yield made
@@ -113,6 +116,34 @@ def test_the_api_mirror_and_an_independent_mirror_hold_the_same_state(stack, mir
         assert (journal["mirrorSeq"], journal["mirrorHead"]) == (mine.seq, "0x" + mine.head.hex())
 
 
+def test_the_market_holds_exactly_the_escrow_and_what_providers_may_claim(stack, chain):
+    market = chain.market
+    asset = market.asset()
+    if asset == "0x" + "00" * 20:
+        held = chain.w3.eth.get_balance(market.address)
+    else:
+        held = (
+            chain.w3.eth.contract(address=asset, abi=_BALANCE_OF)
+            .functions.balanceOf(market.address)
+            .call()
+        )
+    accounts = [market.escrow(t.tenant_id) for t in chain.registry.tenants()]
+    escrow = sum(a.free + a.reserved for a in accounts)
+    providers = {p.provider for p in market.pools()}
+    assert held == escrow + sum(market.claimable(p) for p in providers) > 0
+
+
+_BALANCE_OF = [
+    {
+        "type": "function",
+        "name": "balanceOf",
+        "stateMutability": "view",
+        "inputs": [{"name": "account", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    }
+]
+
+
 def test_mirror_audit_finds_no_divergence(stack, capsys):
     report = cli_json(stack, capsys, "mirror", "audit")
     assert report["ok"] is True
@@ -133,9 +164,18 @@ def test_every_sample_file_verifies_through_the_cli(stack, capsys):
         assert report["verified"] is True
 
 
-def test_demo_main_job_runs_and_stops_what_it_started(tmp_path):
+@pytest.mark.parametrize(("asset", "paid_in"), [("eth", "ETH"), ("erc20", "MOCK")])
+def test_demo_main_job_runs_and_stops_what_it_started(tmp_path, asset, paid_in):
     done = subprocess.run(
-        [sys.executable, "-m", "offchain.demo", "--workdir", str(tmp_path / "demo")],
+        [
+            sys.executable,
+            "-m",
+            "offchain.demo",
+            "--workdir",
+            str(tmp_path / "demo"),
+            "--asset",
+            asset,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -146,6 +186,7 @@ def test_demo_main_job_runs_and_stops_what_it_started(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
     for heading in ("Tenants", "Pool utilization", "Leases", "Anchors", "Verified"):
         assert heading in done.stdout
+    assert f"leases paid in {paid_in}" in done.stdout
     url = re.search(r"Anvil at (http://127\.0\.0\.1:\d+)", done.stdout)
     api = re.search(r"mirror API at (http://127\.0\.0\.1:\d+)", done.stdout)
     assert url
