@@ -724,7 +724,8 @@ class AnchorClient(_Bound):
 
 # ----------------------------------------------------------------------------------- market
 
-_ERC20_ABI: list[dict[str, Any]] = [
+#: The ERC-20 functions the client (and the ape scripts) use on a market's payment token.
+ERC20_ABI: list[dict[str, Any]] = [
     {
         "type": "function",
         "name": "approve",
@@ -942,7 +943,7 @@ class _Erc20(_Bound):
     def __init__(self, w3: Web3, address: str, signer: Signer | None) -> None:
         self.w3 = w3
         self.address = to_checksum_address(address)
-        self.contract = w3.eth.contract(address=self.address, abi=_ERC20_ABI)
+        self.contract = w3.eth.contract(address=self.address, abi=ERC20_ABI)
         self._decoder = None
         self._signer = signer
 

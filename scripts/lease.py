@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
+from offchain.client import ERC20_ABI, ZERO_ADDRESS
 from scripts._deployment import contracts, deployment_option, event_arg
 
 
@@ -25,13 +26,15 @@ def cli() -> None:
 @click.argument("tenant_id", type=int)
 @click.argument("amount", type=int)
 def deposit(provider, account, deployment, tenant_id, amount):
-    """Deposit AMOUNT (wei or token units) into a tenant's escrow (ERC-20: approve first)."""
+    """Deposit AMOUNT (wei or token units) into a tenant's escrow (an ERC-20 is approved first)."""
     market = contracts(provider, deployment).market
-    native = market.asset() == "0x" + "00" * 20
+    native = market.asset() == ZERO_ADDRESS
     if not native:
         from ape import Contract
 
-        Contract(market.asset()).approve(market.address, amount, sender=account)
+        token = Contract(market.asset(), abi=ERC20_ABI)
+        if token.allowance(account, market.address) < amount:
+            token.approve(market.address, amount, sender=account)
     market.deposit(tenant_id, amount, value=amount if native else 0, sender=account)
     click.echo(f"tenant {tenant_id}: deposited {amount}")
 

@@ -123,6 +123,18 @@ def test_ape_pool_and_lease_scripts_open_extend_and_release(deployed):
     assert (lease.end - lease.start, lease.status.name) == (3 * 3600, "CLOSED")
 
 
+def test_ape_lease_script_approves_and_deposits_an_erc20(fresh):
+    fresh.deploy(demo_token=True)
+    ape_run(fresh, "tenant", "register", "ipfs://t", account="TEST::3")
+    client: LeaseholdClient = fresh.client()
+    assert client.market.asset_symbol() == "MOCK"
+
+    ape_run(fresh, "lease", "deposit", "1", str(10**17), account="TEST::3")
+    ape_run(fresh, "lease", "deposit", "1", str(10**17), account="TEST::4")  # a third party
+
+    assert client.market.escrow(1).free == 2 * 10**17
+
+
 def test_ape_anchor_script_writes_bundles_that_verify(deployed, leasehold, tmp_path):
     ape_run(deployed, "tenant", "register", "ipfs://t", account="TEST::3")
     folder = tmp_path / "files"
