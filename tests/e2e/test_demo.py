@@ -144,6 +144,21 @@ _BALANCE_OF = [
 ]
 
 
+def test_audit_reports_books_the_market_could_not_pay(stack):
+    mirror = Mirror.from_manifest(stack.manifest_path, [stack.rpc])
+    try:
+        mirror.sync()
+        state = mirror.state
+        state.begin()
+        state.totals.free += 1  # one wei (or token unit) more than the market holds
+        state.end(state.number, state.block_hash)
+        report = mirror.audit()
+    finally:
+        mirror.stop(snapshot=False)
+
+    assert [d.table for d in report.divergences] == ["books"]
+
+
 def test_mirror_audit_finds_no_divergence(stack, capsys):
     report = cli_json(stack, capsys, "mirror", "audit")
     assert report["ok"] is True
