@@ -82,7 +82,8 @@ Exit status:
   {EXIT_UNVERIFIED}  a file or bundle does not verify
 \b
 Environment: LEASEHOLD_RPC, LEASEHOLD_DEPLOYMENT, LEASEHOLD_ACCOUNT, LEASEHOLD_PRIVATE_KEY,
-LEASEHOLD_DEBUG=1 (tracebacks).
+LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_API (mirror status), LEASEHOLD_DEVNET_DIR (where
+'chain up' keeps its record), LEASEHOLD_DEBUG=1 (tracebacks).
 """
 
 out = Console(soft_wrap=True)
@@ -379,7 +380,23 @@ def pass_env(fn: F) -> F:
 # ------------------------------------------------------------------------------------ root
 
 
+class _Group(click.Group):
+    """The root group: a node that stops answering mid-command is reported with the URL in use."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LeaseholdError:
+            raise
+        except Exception as exc:
+            env = ctx.find_object(Env)
+            if env is not None and is_connection_error(exc):
+                raise ChainUnavailableError(env.rpc) from exc
+            raise
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
@@ -770,7 +787,7 @@ def tenant_quota(
     account: str | None,
     as_json: bool,
 ) -> None:
-    """Set the most units of CLASS (e.g. gpu.h100) the tenant may hold (platform admin)."""
+    """Set the most units of CLASS (such as gpu.h100) the tenant may hold (platform admin)."""
     result = env.client(account).registry.set_quota(tenant_id, resource_class, max_units)
     report_tx(
         as_json,
@@ -871,7 +888,7 @@ def pool_create(
     account: str | None,
     as_json: bool,
 ) -> None:
-    """Create a pool of CLASS (e.g. gpu.h100) owned by the signer (provider role)."""
+    """Create a pool of CLASS (such as gpu.h100) owned by the signer (provider role)."""
     result = env.client(account).market.create_pool(
         resource_class, capacity, price, min_duration, max_duration
     )
@@ -1210,7 +1227,7 @@ def escrow() -> None:
 def escrow_deposit(
     env: Env, tenant_id: int, amount: int, account: str | None, as_json: bool
 ) -> None:
-    """Credit AMOUNT (e.g. 0.5eth) to the tenant's escrow; ERC-20 markets approve first."""
+    """Credit AMOUNT (such as 0.5eth) to the tenant's escrow; ERC-20 markets approve first."""
     result = env.client(account).market.deposit(tenant_id, amount)
     report_tx(as_json, result, f"deposited {amount} to tenant {tenant_id}")
 

@@ -142,3 +142,22 @@ def test_mirror_status_without_a_running_api_exits_3(leasehold):
     assert one_line(result.err) == (
         f"error: no mirror API answers at {url}: start one with 'leasehold mirror serve'"
     )
+
+
+def test_a_node_that_stops_answering_mid_command_is_named_with_its_url(
+    leasehold, stack, monkeypatch
+):
+    import requests
+
+    from offchain import cli
+
+    def unreachable(self: cli.Env, account: str | None = None) -> None:
+        raise requests.exceptions.ConnectionError("connection reset by peer")
+
+    monkeypatch.setattr(cli.Env, "client", unreachable)
+    result = leasehold("tenant", "show", "1")
+
+    assert result.code == 3
+    assert one_line(result.err) == (
+        f"error: no chain answers at {stack.rpc}: start one with 'leasehold chain up'"
+    )
