@@ -10,8 +10,9 @@ Errors are JSON ``{"error": <code>, "message": <one line>}`` with a 4xx status: 
 digests and bundles get 400 or 422 with what was expected, unknown ones 404.
 
 ``GET /events`` is a Server-Sent Events stream: ``change`` events (a block applied: its table
-changes, rendered as entities), ``retract`` events (a block undone by a reorg: the inverse
-changes) and ``final`` events (blocks became final). ``GET /metrics`` is the Prometheus text format.
+changes, rendered as entities; amounts as decimal strings), ``retract`` events (a block undone by a
+reorg: the inverse changes) and ``final`` events (``{"block", "hash"}``: every block up to it is
+final). ``GET /metrics`` is the Prometheus text format.
 """
 
 from __future__ import annotations
@@ -318,11 +319,15 @@ def render_entity(table: str, key: Any, value: Any) -> Any:
         "lease": lambda: LeaseOut.of(value),
         "anchor": lambda: AnchorOut.of(value),
         "account": lambda: EscrowOut.of(int(key), value),
+        "claimable": lambda: str(value),  # an amount: a decimal string, as everywhere
     }
     render = renderers.get(table)
-    if render is not None:
-        return render().model_dump(mode="json", by_alias=True)
-    return _plain(value)
+    if render is None:
+        return _plain(value)
+    rendered = render()
+    return (
+        rendered if isinstance(rendered, str) else rendered.model_dump(mode="json", by_alias=True)
+    )
 
 
 def render_changes(changes: Iterable[Any]) -> list[dict[str, Any]]:
@@ -349,6 +354,10 @@ class _Publisher:
         self.metrics = metrics
 
     def __call__(self, note: Notification) -> None:
+        if note.kind == "finalized":
+            final = {"block": note.number, "hash": note.block_hash, "at": time.time()}
+            self.broadcast.publish("final", json.dumps(final, separators=(",", ":")))
+            return
         retracted = note.kind == "retracted"
         if retracted:
             self.metrics.retractions += 1

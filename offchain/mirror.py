@@ -7,7 +7,7 @@
     mirror.start()                        # background: snapshot resume, backfill, live follow
     view = mirror.wait_for_block(receipt.block_number)   # read-your-writes
     lease = view.lease(lease_id)          # a dict lookup, pinned to (view.number, view.block_hash)
-    mirror.subscribe(print)               # typed applied / retracted (reorg) notifications
+    mirror.subscribe(print)               # typed applied / retracted (reorg) / finalized notes
     mirror.check_journal(); mirror.audit(sample=100)     # proof of agreement with the chain
     mirror.status(); mirror.metrics()     # what the HTTP API exposes
     mirror.stop()                         # snapshot and stop
@@ -107,13 +107,15 @@ class MirrorConfig:
 
 @dataclass(slots=True)
 class Notification:
-    """What subscribers receive: a block applied, or a block retracted by a reorg.
+    """What subscribers receive: a block applied, a block retracted by a reorg, or finality.
 
     ``changes`` are typed :class:`~offchain.state.Change` records (``kind, key, before, after``);
-    for a retraction they are the undoing changes, newest block's last change first.
+    for a retraction they are the undoing changes, newest block's last change first. A
+    ``finalized`` note says every block up to ``number`` is final (no reorg will retract it); it
+    carries no changes (they came with the blocks' applied notes).
     """
 
-    kind: str  # "applied" or "retracted"
+    kind: str  # "applied", "retracted" or "finalized"
     number: int
     block_hash: str
     changes: Changes
@@ -398,7 +400,10 @@ class Mirror:
             self._publish(Notification("retracted", number, block_hash, inverse))
 
     def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
-        """Follower hook: remember what to snapshot; snapshot when due."""
+        """Follower hook: tell subscribers (no changes: they were in the applied notes), remember
+        what to snapshot, snapshot when due."""
+        if self._subscribers:
+            self._publish(Notification("finalized", number, block_hash, [], True))
         if self.store is None:
             return
         self.store.mark(changes)

@@ -134,3 +134,25 @@ def test_a_client_reconnecting_with_last_event_id_gets_what_it_missed(stack, rev
             if sum(1 for x in lines if x.startswith("event: change")) >= 2:
                 break
     assert sum(1 for x in lines if x.startswith("event: change")) >= 2
+
+
+def test_a_final_event_says_up_to_which_block_the_chain_is_final(node, reader, caught_up):
+    caught_up()
+    node("anvil_mine", [hex(70)])  # Anvil's 'finalized' block trails its head by 64
+
+    final = reader.next("final", timeout=20)
+
+    finalized = node("eth_getBlockByNumber", ["finalized", False])
+    assert 0 < final["block"] <= int(finalized["number"], 16)
+    assert final["hash"] == node("eth_getBlockByNumber", [hex(final["block"]), False])["hash"]
+
+
+def test_claimable_changes_carry_the_amount_as_a_decimal_string(stack, reader, reverted):
+    acme = stack.client(dev_account(3))  # the scenario's Acme owner
+    acme.market.release_lease(stack.scenario.leases["acme-cpu"])  # accrued: provider A's to claim
+
+    change = reader.next("change")
+
+    [claimable] = [c for c in change["changes"] if c["table"] == "claimable"]
+    assert isinstance(claimable["after"], str)
+    assert int(claimable["after"]) > int(claimable["before"] or "0")

@@ -163,6 +163,26 @@ def test_subscribers_hear_applied_and_retracted_blocks(chain, make, writer):
     assert all(c.kind in (Kind.ANCHOR, Kind.JOURNAL) for c in notes[0].changes)
 
 
+def test_subscribers_hear_up_to_which_block_the_chain_is_final(chain, make, writer):
+    notes: list[Notification] = []
+    mirror = make()
+    mirror.subscribe(notes.append)
+    mirror.sync()
+    notes.clear()
+
+    writer.block()
+    writer.block()
+    mirror.sync()
+
+    finals = [n for n in notes if n.kind == "finalized"]
+    assert finals
+    last = finals[-1]
+    assert last.number == chain.head.number - chain.depth  # the node's 'finalized' tag
+    assert last.block_hash == chain.blocks[last.number].hash
+    assert last.final
+    assert all(not n.changes for n in finals)
+
+
 def test_unsubscribed_callback_hears_nothing_more(chain, make, writer):
     notes: list[Notification] = []
     mirror = make()
