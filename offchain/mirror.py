@@ -532,6 +532,11 @@ class Mirror:
         return report
 
     def _periodic(self) -> None:
+        follower = self.follower
+        if follower is not None and follower.status.phase == "backfill":
+            # The view is at an old block then: a node without archive state cannot answer calls
+            # at its hash, and the check after the backfill covers everything applied anyway.
+            return
         now = time.monotonic()
         interval = self.config.journal_check_interval
         if interval is not None and now - self._last_journal_at >= interval:

@@ -269,3 +269,18 @@ def test_read_retries_when_the_view_goes_stale(make):
 
     assert mirror.read(flaky) == mirror.state.number
     assert len(calls) == 2
+
+
+def test_periodic_checks_wait_until_the_backfill_is_done(chain, make, monkeypatch):
+    mirror = make()
+    mirror.config.journal_check_interval = 0.0
+    phases: list[str] = []
+
+    def check() -> None:
+        phases.append(mirror.follower.status.phase)
+
+    monkeypatch.setattr(mirror, "check_journal", check)
+    mirror.sync()
+
+    assert phases
+    assert "backfill" not in phases
