@@ -9,7 +9,7 @@
     lease = view.lease(lease_id)          # a dict lookup, pinned to (view.number, view.block_hash)
     mirror.subscribe(print)               # typed applied / retracted (reorg) / finalized notes
     mirror.check_journal(); mirror.audit(sample=100)     # proof of agreement with the chain
-    mirror.status(); mirror.metrics()     # what the HTTP API exposes
+    mirror.status(); mirror.metrics()     # where it is; counters (the API's /metrics has its own)
     mirror.stop()                         # snapshot and stop
 
 Run as a process with ``python -m offchain.mirror --manifest … --rpc … --snapshot …``.
