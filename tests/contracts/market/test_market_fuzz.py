@@ -1,9 +1,20 @@
-"""Extreme values: units x price x duration across the whole input range, up to and past uint128."""
+"""Extreme values: units x price x duration across the whole input range, up to and past uint128;
+and bad input to openLease, each case with the error of the first check it fails."""
 
 from __future__ import annotations
 
 import pytest
-from _market import GPU, UINT128_MAX
+from _market import (
+    CAPACITY,
+    ESCROW,
+    GPU,
+    HOUR,
+    MAX_DURATION,
+    MIN_DURATION,
+    PRICE,
+    QUOTA,
+    UINT128_MAX,
+)
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -91,5 +102,74 @@ def test_extension_charges_the_locked_price_or_names_the_overflow(
             receipt = market.extendLease(lease, additional, sender=tenant_owner)
             assert events(receipt, market)[0]["cost"] == additional
             assert market.lease(lease).end == market.lease(lease).start + duration + additional
+    finally:
+        chain.restore(snapshot)
+
+
+def _open_error(tenant: int, known_tenant: bool, pool: int, known_pool: bool, units: int,
+                duration: int, free: int) -> tuple[str, dict[str, int]] | None:  # fmt: skip
+    """The error openLease raises for these inputs, in the order the contract checks them."""
+    if units == 0:
+        return "LeaseZeroUnits", {}
+    if duration == 0:
+        return "LeaseZeroDuration", {}
+    if not known_pool:
+        return "PoolUnknown", {"poolId": pool}
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        bounds = {"minDuration": MIN_DURATION, "maxDuration": MAX_DURATION}
+        return "LeaseDurationOutOfBounds", {"duration": duration, **bounds}
+    if units > CAPACITY:
+        return "PoolCapacityExceeded", {"poolId": pool, "requested": units, "available": CAPACITY}
+    if not known_tenant:
+        return "MarketUnknownTenant", {"tenantId": tenant}
+    if units > QUOTA:
+        quota = {"resourceClass": GPU, "requested": units, "quota": QUOTA}
+        return "LeaseQuotaExceeded", {"tenantId": tenant, **quota}
+    cost = units * PRICE * duration
+    if cost > free:
+        return "MarketInsufficientEscrow", {"tenantId": tenant, "needed": cost, "available": free}
+    return None
+
+
+@FUZZ
+@given(
+    known_tenant=st.booleans(),
+    known_pool=st.booleans(),
+    units=st.integers(0, CAPACITY + 2) | st.just(U32),
+    duration=st.integers(0, MIN_DURATION + 1)
+    | st.integers(MAX_DURATION - 1, MAX_DURATION + 1)
+    | st.just(U32),
+    free=st.sampled_from([ESCROW, 10**9]),
+)
+@example(known_tenant=True, known_pool=True, units=0, duration=0, free=ESCROW)
+@example(known_tenant=True, known_pool=False, units=1, duration=0, free=ESCROW)
+@example(known_tenant=True, known_pool=False, units=1, duration=HOUR, free=ESCROW)
+@example(known_tenant=True, known_pool=True, units=1, duration=MIN_DURATION - 1, free=ESCROW)
+@example(known_tenant=True, known_pool=True, units=CAPACITY + 1, duration=HOUR, free=ESCROW)
+@example(known_tenant=False, known_pool=True, units=1, duration=HOUR, free=ESCROW)
+@example(known_tenant=True, known_pool=True, units=QUOTA + 1, duration=HOUR, free=ESCROW)
+@example(known_tenant=True, known_pool=True, units=1, duration=MIN_DURATION, free=10**9)
+@example(known_tenant=True, known_pool=True, units=QUOTA, duration=MAX_DURATION, free=ESCROW)
+def test_open_lease_with_bad_input_names_the_first_check_that_fails(
+    market, funded_tenant, pool_id, tenant_owner, chain, reverts, known_tenant, known_pool, units,
+    duration, free,
+):  # fmt: skip
+    tenant = funded_tenant if known_tenant else 42
+    pool = pool_id if known_pool else 9
+    snapshot = chain.snapshot()
+    try:
+        if free != ESCROW:
+            market.withdraw(funded_tenant, ESCROW - free, tenant_owner, sender=tenant_owner)
+        expected = _open_error(tenant, known_tenant, pool, known_pool, units, duration, free)
+        if expected is None:
+            market.openLease(tenant, pool, units, duration, sender=tenant_owner)
+            assert market.account(tenant) == (
+                free - units * PRICE * duration,
+                units * PRICE * duration,
+            )
+        else:
+            name, args = expected
+            with reverts(getattr(market, name), **args):
+                market.openLease(tenant, pool, units, duration, sender=tenant_owner)
     finally:
         chain.restore(snapshot)
