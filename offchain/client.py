@@ -165,6 +165,14 @@ class PendingAdmin:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingDelay:
+    """A scheduled change of the default-admin transfer delay (zeros: none)."""
+
+    new_delay: int
+    effective_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class JournalHead:
     """A contract's journal: the last sequence number and the rolling head (24 bytes)."""
 
@@ -580,6 +588,27 @@ class RegistryClient(_Bound):
         """Seconds between starting a default-admin transfer and its acceptance."""
         return int(self._call("defaultAdminDelay"))
 
+    def pending_default_admin_delay(self) -> PendingDelay:
+        """A scheduled change of that delay and when it takes effect (zeros: none)."""
+        delay, schedule = self._call("pendingDefaultAdminDelay")
+        return PendingDelay(new_delay=int(delay), effective_at=int(schedule))
+
+    def default_admin_delay_increase_wait(self) -> int:
+        """The longest wait before a longer delay takes effect (OpenZeppelin: 5 days)."""
+        return int(self._call("defaultAdminDelayIncreaseWait"))
+
+    def role_admin(self, role: bytes) -> bytes:
+        """The role whose holders grant and revoke ``role``."""
+        return bytes(self._call("getRoleAdmin", role))
+
+    def supports_interface(self, interface_id: bytes) -> bool:
+        """ERC-165: whether the registry implements the interface."""
+        return bool(self._call("supportsInterface", interface_id))
+
+    def max_uri_length(self) -> int:
+        """Longest metadata URI the registry stores (bytes)."""
+        return int(self._call("MAX_URI_LENGTH"))
+
     # writes
 
     def register(self, metadata_uri: str, metadata_hash: bytes) -> TxResult:
@@ -662,6 +691,14 @@ class RegistryClient(_Bound):
     def cancel_default_admin_transfer(self) -> TxResult:
         """Cancel a started default-admin transfer (the default admin)."""
         return self._send("cancelDefaultAdminTransfer")
+
+    def change_default_admin_delay(self, new_delay: int) -> TxResult:
+        """Schedule a new default-admin transfer delay (the default admin)."""
+        return self._send("changeDefaultAdminDelay", new_delay)
+
+    def rollback_default_admin_delay(self) -> TxResult:
+        """Cancel a scheduled delay change that has not taken effect (the default admin)."""
+        return self._send("rollbackDefaultAdminDelay")
 
 
 # ----------------------------------------------------------------------------------- anchor
@@ -771,6 +808,14 @@ class MarketClient(_Bound):
     def registry(self) -> str:
         """The registry consulted for authorization, quotas and roles."""
         return str(to_checksum_address(self._call("registry")))
+
+    def max_batch(self) -> int:
+        """Most lease ids ``claim`` and ``reclaim`` take in one call."""
+        return int(self._call("MAX_BATCH"))
+
+    def max_price_changes(self) -> int:
+        """Most price changes one pool may have over its life."""
+        return int(self._call("MAX_PRICE_CHANGES"))
 
     def pool_count(self) -> int:
         """Number of pools created (the highest pool id)."""
@@ -1064,6 +1109,7 @@ __all__ = [
     "LeaseholdClient",
     "MarketClient",
     "PendingAdmin",
+    "PendingDelay",
     "Pool",
     "PoolStatus",
     "RegistrationPolicy",

@@ -172,3 +172,10 @@ def test_paused_pool_status_is_named_in_the_revert(as_owner, as_provider, funded
         as_owner.market.open_lease(funded, pool_id, 1, HOUR)
     assert caught.value.arguments == {"poolId": pool_id, "status": PoolStatus.PAUSED}
     assert str(caught.value).endswith(f"PoolInvalidStatus(poolId={pool_id}, status=Paused)")
+
+
+def test_market_limits_and_asset_read_as_deployed(client):
+    assert client.market.max_batch() == 100
+    assert client.market.max_price_changes() == 2**16 - 1
+    assert client.market.asset() == "0x" + "00" * 20
+    assert client.market.asset_symbol() == "ETH"

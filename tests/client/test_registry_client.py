@@ -10,6 +10,7 @@ from offchain.client import (
     ADMIN_ROLE,
     PROVIDER_ROLE,
     Authorization,
+    PendingDelay,
     RegistrationPolicy,
     Tenant,
     TenantStatus,
@@ -225,3 +226,32 @@ def test_cancelled_transfer_leaves_no_pending_admin(as_admin, client, stranger):
 def test_renounced_role_is_gone(as_admin, client, admin):
     as_admin.registry.renounce_role(ADMIN_ROLE)
     assert not client.registry.has_role(ADMIN_ROLE, admin.address)
+
+
+def test_a_scheduled_delay_change_reads_back_and_can_be_rolled_back(as_admin, client, chain):
+    current = client.registry.default_admin_delay()
+    result = as_admin.registry.change_default_admin_delay(current // 2)
+    changed_at = chain.blocks[result.block_number].timestamp
+
+    assert client.registry.pending_default_admin_delay() == PendingDelay(
+        new_delay=current // 2, effective_at=changed_at + (current - current // 2)
+    )
+    as_admin.registry.rollback_default_admin_delay()
+    assert client.registry.pending_default_admin_delay() == PendingDelay(0, 0)
+    assert client.registry.default_admin_delay() == current
+
+
+def test_a_stranger_cannot_change_the_admin_delay(as_stranger):
+    with pytest.raises(ContractRevertError) as caught:
+        as_stranger.registry.change_default_admin_delay(60)
+    assert caught.value.error == "AccessControlUnauthorizedAccount"
+
+
+def test_registry_roles_limits_and_interfaces_read_as_the_contract_defines_them(client):
+    registry = client.registry
+    assert registry.role_admin(ADMIN_ROLE) == bytes(32)  # granted by the default admin
+    assert registry.role_admin(PROVIDER_ROLE) == bytes(32)
+    assert registry.default_admin_delay_increase_wait() == 5 * 24 * 3600
+    assert registry.max_uri_length() == 256
+    assert registry.supports_interface(bytes.fromhex("01ffc9a7"))  # ERC-165 itself
+    assert not registry.supports_interface(bytes.fromhex("ffffffff"))
