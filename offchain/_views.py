@@ -33,6 +33,24 @@ CloseReasonName = Literal[
 ]
 
 
+def plain(value: Any) -> Any:
+    """A value as JSON-ready builtins: bytes as ``0x`` hex, dataclasses and mappings as dicts,
+    tuples as lists, int-like values (enums) as ints; anything else by ``str``."""
+    if isinstance(value, bytes):
+        return hex32(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, bool | str | float) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return str(value)
+
+
 def solidity_name(value: IntEnum | int, enum: type[IntEnum] | None = None) -> str:
     """``ReleasedByTenant`` for ``CloseReason.RELEASED_BY_TENANT``: the name the contracts use."""
     member = enum(value) if enum is not None else value

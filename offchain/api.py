@@ -43,6 +43,7 @@ from offchain._views import (
     Page,
     PoolOut,
     TenantOut,
+    plain,
 )
 from offchain.client import hex32, parse_address, parse_bytes32, resource_class_name
 from offchain.exceptions import (
@@ -297,18 +298,6 @@ def _sse(item: tuple[int, str, str]) -> bytes:
 # ------------------------------------------------------------------------- change rendering
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return hex32(value)
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    if isinstance(value, bool | int | str | float) or value is None:
-        return int(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    return str(value)
-
-
 def render_entity(table: str, key: Any, value: Any) -> Any:
     """An entity of a change in its API shape (the same as the read endpoints)."""
     if value is None:
@@ -323,7 +312,7 @@ def render_entity(table: str, key: Any, value: Any) -> Any:
     }
     render = renderers.get(table)
     if render is None:
-        return _plain(value)
+        return plain(value)
     rendered = render()
     return (
         rendered if isinstance(rendered, str) else rendered.model_dump(mode="json", by_alias=True)
@@ -338,7 +327,7 @@ def render_changes(changes: Iterable[Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "table": table,
-                "key": _plain(change.key),
+                "key": plain(change.key),
                 "before": render_entity(table, change.key, change.before),
                 "after": render_entity(table, change.key, change.after),
             }

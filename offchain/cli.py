@@ -38,6 +38,7 @@ from offchain._views import (
     PoolOut,
     TenantOut,
     dump,
+    plain,
 )
 from offchain.client import hex32, is_connection_error, resource_class_name
 from offchain.exceptions import (
@@ -197,20 +198,10 @@ def _tx_json(result: Any) -> dict[str, Any]:
         "gasUsed": result.gas_used,
         "created": result.created,
         "events": [
-            {"contract": e.contract, "event": e.name, "args": _plain(dict(e.args))}
+            {"contract": e.contract, "event": e.name, "args": plain(dict(e.args))}
             for e in result.events
         ],
     }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return hex32(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def report_tx(as_json: bool, result: Any, message: str) -> None:
