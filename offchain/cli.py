@@ -763,6 +763,64 @@ def tenant_revoke_operator(
     report_tx(as_json, result, f"operator {operator} revoked on tenant {tenant_id}")
 
 
+@tenant.command("update-metadata")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("metadata_uri")
+@click.option(
+    "--hash",
+    "metadata_hash",
+    type=HASH,
+    default="0x" + "00" * 32,
+    help="Content hash of the new metadata (0x + 64 hex digits).",
+)
+@account_option
+@tx_json_option
+@pass_env
+def tenant_update_metadata(
+    env: Env,
+    tenant_id: int,
+    metadata_uri: str,
+    metadata_hash: bytes,
+    account: str | None,
+    as_json: bool,
+) -> None:
+    """Replace the tenant's metadata URI and hash (tenant owner)."""
+    result = env.client(account).registry.update_metadata(tenant_id, metadata_uri, metadata_hash)
+    report_tx(as_json, result, f"tenant {tenant_id} metadata updated")
+
+
+@tenant.command("transfer")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("new_owner", metavar="ADDRESS")
+@account_option
+@tx_json_option
+@pass_env
+def tenant_transfer(
+    env: Env, tenant_id: int, new_owner: str, account: str | None, as_json: bool
+) -> None:
+    """Propose ADDRESS as the tenant's next owner, who then runs 'tenant accept' (tenant owner).
+
+    The zero address cancels a pending proposal.
+    """
+    from offchain.client import parse_address
+
+    result = env.client(account).registry.propose_owner(
+        tenant_id, parse_address(new_owner, "new owner")
+    )
+    report_tx(as_json, result, f"tenant {tenant_id}: ownership proposed to {new_owner}")
+
+
+@tenant.command("accept")
+@click.argument("tenant_id", type=TENANT_ID)
+@account_option
+@tx_json_option
+@pass_env
+def tenant_accept(env: Env, tenant_id: int, account: str | None, as_json: bool) -> None:
+    """Accept the ownership of a tenant proposed to the signer."""
+    result = env.client(account).registry.accept_ownership(tenant_id)
+    report_tx(as_json, result, f"tenant {tenant_id}: ownership accepted")
+
+
 @tenant.command("quota")
 @click.argument("tenant_id", type=TENANT_ID)
 @click.argument("resource_class", type=CLASS, metavar="CLASS")

@@ -33,6 +33,11 @@ ALLOWED = [
      lambda c, s: c.registry.is_authorized(1, STRANGER), "OperatorGranted"),
     ("revoke-operator", lambda s: ("tenant", "revoke-operator", "1", OPERATOR), "3",
      lambda c, s: not c.registry.is_authorized(1, OPERATOR), "OperatorRevoked"),
+    ("update-metadata", lambda s: ("tenant", "update-metadata", "2", "ipfs://new", "--hash",
+     "0x" + "ab" * 32), "5", lambda c, s: c.registry.tenant(2).metadata_uri == "ipfs://new",
+     "TenantMetadataUpdated"),
+    ("transfer", lambda s: ("tenant", "transfer", "2", STRANGER), "5",
+     lambda c, s: c.registry.tenant(2).pending_owner == STRANGER, "TenantOwnershipProposed"),
     ("quota", lambda s: ("tenant", "quota", "1", "gpu.h100", "16"), "0",
      lambda c, s: c.registry.quota(1, rc("gpu.h100")) == 16, "QuotaSet"),
     ("policy", lambda s: ("tenant", "policy", "open"), "0",
@@ -96,6 +101,10 @@ REFUSED = [
      "RegistryNotTenantOwner"),
     ("quota", lambda s: ("tenant", "quota", "1", "gpu.h100", "1"), "3",
      "AccessControlUnauthorizedAccount"),
+    ("update-metadata", lambda s: ("tenant", "update-metadata", "2", "ipfs://x"), "3",
+     "RegistryNotTenantOwner"),
+    ("transfer", lambda s: ("tenant", "transfer", "2", STRANGER), "9", "RegistryNotTenantOwner"),
+    ("accept-unproposed", lambda s: ("tenant", "accept", "2"), "9", "RegistryNotPendingOwner"),
     ("policy", lambda s: ("tenant", "policy", "open"), "9", "AccessControlUnauthorizedAccount"),
     ("role-grant", lambda s: ("role", "grant", "provider", STRANGER), "9",
      "AccessControlUnauthorizedAccount"),
@@ -131,6 +140,16 @@ def test_who_may_not_gets_the_custom_error_and_exit_5(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
     assert f"reverted: {error}(" in lines[0]
+
+
+def test_ownership_moves_when_the_proposed_owner_accepts(leasehold, chain_client, isolated):
+    assert leasehold("tenant", "transfer", "2", STRANGER, "--account", "5").code == 0
+
+    accepted = leasehold("tenant", "accept", "2", "--account", "9", "--json")
+
+    assert accepted.code == 0, accepted.err
+    assert "TenantOwnershipTransferred" in [e["event"] for e in accepted.json()["events"]]
+    assert chain_client.registry.tenant(2).owner == STRANGER
 
 
 def test_register_then_approve_a_pending_tenant(leasehold, chain_client, isolated):
