@@ -17,7 +17,7 @@ contract MarketHandler {
 
     bytes32 internal constant GPU = bytes32("gpu.h100");
     bytes32 internal constant CPU = bytes32("cpu.x86");
-    uint64 public constant QUOTA = 10;
+    uint64 public constant QUOTA = 10; // every tenant's quota per class at set-up (admins change it)
     uint256 internal constant MAX_POOLS = 6;
 
     struct Ghost {
@@ -40,7 +40,9 @@ contract MarketHandler {
     address public immutable stranger = address(0x5757);
 
     address[] public owners; // owners[i] owns tenants[i]
-    address[] public operators; // operators[i] is an operator of tenants[i]
+    address[] public operators; // operators[i] is an operator of tenants[i] until operatorExpiry[i]
+    uint40[] public operatorExpiry;
+    mapping(uint64 tenantId => mapping(bytes32 class => uint64)) public quotaOf; // as last set
     uint64[] public tenants;
     address[] public providers;
     uint32[] public pools;
@@ -67,14 +69,18 @@ contract MarketHandler {
     function addTenant(address owner, address operator) external {
         vm.prank(owner);
         uint64 tenantId = registry.register("ipfs://t", bytes32(0));
+        uint40 expiry = uint40(block.timestamp + 3 days);
         vm.prank(owner);
-        registry.grantOperator(tenantId, operator, type(uint40).max);
+        registry.grantOperator(tenantId, operator, expiry);
         vm.startPrank(admin);
         registry.setQuota(tenantId, GPU, QUOTA);
         registry.setQuota(tenantId, CPU, QUOTA);
         vm.stopPrank();
+        quotaOf[tenantId][GPU] = QUOTA;
+        quotaOf[tenantId][CPU] = QUOTA;
         owners.push(owner);
         operators.push(operator);
+        operatorExpiry.push(expiry);
         tenants.push(tenantId);
     }
 
@@ -177,9 +183,12 @@ contract MarketHandler {
         ILeaseMarket.Pool memory p = market.pool(poolId);
         units = uint32(_bound(units, 1, 6));
         duration = uint32(_bound(duration, p.minDuration, p.maxDuration));
+        uint256 activeBefore = market.activeUnits(tenants[t], poolClass[poolId]);
         vm.prank(caller);
         try market.openLease(tenants[t], poolId, units, duration) returns (uint64 leaseId) {
             if (!_authorized(t, caller)) ++wrongCallerSuccesses;
+            // The quota as it stands when the lease opens (admins may lower it under running leases).
+            if (activeBefore + units > quotaOf[tenants[t]][poolClass[poolId]]) ++mismatches;
             uint256 cost = uint256(units) * p.pricePerUnitSecond * duration;
             _ghosts[leaseId] = Ghost({
                 tenantId: tenants[t],
@@ -274,6 +283,40 @@ contract MarketHandler {
         } catch {}
     }
 
+    /// @dev An admin (sometimes someone else) sets a quota, lower or higher than the running units.
+    function setQuota(uint256 tenantSeed, uint256 callerSeed, bool gpu, uint64 maxUnits) external {
+        uint256 t = tenantSeed % tenants.length;
+        bytes32 class = gpu ? GPU : CPU;
+        maxUnits = uint64(_bound(maxUnits, 0, 2 * QUOTA));
+        address caller = callerSeed % 5 == 0 ? _anyone(callerSeed / 5) : admin;
+        vm.prank(caller);
+        try registry.setQuota(tenants[t], class, maxUnits) {
+            if (caller != admin) ++wrongCallerSuccesses;
+            quotaOf[tenants[t]][class] = maxUnits;
+        } catch {}
+    }
+
+    /// @dev An admin suspends or resumes a tenant: a Suspended tenant's accounts act for it no more.
+    function suspendOrResume(uint256 tenantSeed, bool suspend) external {
+        uint256 t = tenantSeed % tenants.length;
+        vm.prank(admin);
+        if (suspend) {
+            try registry.suspend(tenants[t], 1) {} catch {}
+        } else {
+            try registry.resume(tenants[t], 0) {} catch {}
+        }
+    }
+
+    /// @dev The owner renews (or shortens) its operator's grant; time moving past it expires it.
+    function regrantOperator(uint256 tenantSeed, uint256 seconds_) external {
+        uint256 t = tenantSeed % tenants.length;
+        uint40 expiry = uint40(block.timestamp + _bound(seconds_, 1, 3 days));
+        vm.prank(owners[t]);
+        try registry.grantOperator(tenants[t], operators[t], expiry) {
+            operatorExpiry[t] = expiry;
+        } catch {}
+    }
+
     function closeTenant(uint256 tenantSeed) external {
         if (tenantSeed % 8 != 0) return; // rare: a closed tenant takes no part in the rest of the run
         uint256 t = (tenantSeed / 8) % tenants.length;
@@ -346,9 +389,10 @@ contract MarketHandler {
         }
     }
 
+    /// @dev The handler's own model of `isAuthorized`: Active, and the owner or an unexpired operator.
     function _authorized(uint256 t, address caller) internal view returns (bool) {
-        return
-            registry.tenant(tenants[t]).status == TenantStatus.Active && (caller == owners[t] || caller == operators[t]);
+        if (registry.tenant(tenants[t]).status != TenantStatus.Active) return false;
+        return caller == owners[t] || (caller == operators[t] && block.timestamp < operatorExpiry[t]);
     }
 
     function _tenantIndex(uint64 tenantId) internal view returns (uint256) {

@@ -47,7 +47,7 @@ abstract contract MarketInvariants is Test {
             handler.deposit(t, t, 1e22);
         }
 
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.createPool.selector;
@@ -63,6 +63,9 @@ abstract contract MarketInvariants is Test {
         selectors[12] = MarketHandler.claim.selector;
         selectors[13] = MarketHandler.closeTenant.selector;
         selectors[14] = MarketHandler.warp.selector;
+        selectors[15] = MarketHandler.setQuota.selector;
+        selectors[16] = MarketHandler.suspendOrResume.selector;
+        selectors[17] = MarketHandler.regrantOperator.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -82,7 +85,9 @@ abstract contract MarketInvariants is Test {
         }
     }
 
-    /// @notice A tenant's active units per class <= its quota, and equal the units of its open leases.
+    /// @notice A tenant's active units per class equal the units of its open leases; every lease opened
+    /// within the quota as it stood then (the handler counts a breach as a mismatch, see
+    /// `invariant_onlyTheRightCallerMovesValue`), so with quotas never changed they stay <= QUOTA.
     function invariant_activeUnitsAreWithinQuota() public view {
         for (uint256 t; t < handler.tenantCount(); ++t) {
             uint64 tenantId = handler.tenants(t);
@@ -96,7 +101,7 @@ abstract contract MarketInvariants is Test {
                     }
                 }
                 uint64 active = market.activeUnits(tenantId, class);
-                assertLe(active, handler.QUOTA(), "active units > quota");
+                assertLe(active, 2 * handler.QUOTA(), "active units > the largest quota ever set");
                 assertEq(active, units, "active units != units of open leases");
             }
         }
