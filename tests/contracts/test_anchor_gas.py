@@ -18,11 +18,10 @@ ANCHOR_BUDGET = 58_000
 VERIFY_DEPTH_20_BUDGET = 8_000
 GRANT_OPERATOR_BUDGET = 60_000
 # The budget for a batch with a URI of up to 64 bytes is 60,000; this implementation
-# measures 61,078 (see bench/GAS.md for where the gas goes). The ceiling keeps it from growing.
-BATCH_64_BYTE_URI_CEILING = 61_100
-# A path whose every sibling is smaller than the running hash takes OpenZeppelin's costlier branch
-# at each level: 8,047 measured, over the 8,000 budget that typical paths meet.
-VERIFY_DEPTH_20_WORST_CEILING = 8_050
+# measures 60,912, and bench/GAS.md shows why no change to DataAnchor alone can reach the budget
+# (its floor, its dispatch and ABI decoding and the registry's isAuthorized already take 59,636).
+# The ceiling keeps it from growing.
+BATCH_64_BYTE_URI_CEILING = 60_950
 URI_64 = "ipfs://" + "b" * 57  # 64 bytes, none zero
 
 
@@ -82,16 +81,17 @@ def test_verify_inclusion_of_a_random_depth_20_path_fits_its_execution_budget(
     assert gas <= VERIFY_DEPTH_20_BUDGET
 
 
-def test_verify_inclusion_of_the_costliest_depth_20_path_stays_under_its_measured_ceiling(
+def test_verify_inclusion_of_the_costliest_depth_20_path_fits_its_execution_budget(
     chain, data_anchor, tenant_owner, tenant_id, stranger
 ):
+    # Every sibling smaller than the running hash: OpenZeppelin's costlier branch at each level.
     smallest = [b"\x01" * 31 + bytes([i + 1]) for i in range(20)]
 
     gas = _verify_gas(
         chain, data_anchor, tenant_owner, tenant_id, stranger, nonzero_word("leaf"), smallest
     )
 
-    assert gas <= VERIFY_DEPTH_20_WORST_CEILING
+    assert gas <= VERIFY_DEPTH_20_BUDGET
 
 
 def test_granting_a_new_operator_fits_its_budget(
