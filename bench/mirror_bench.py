@@ -509,9 +509,9 @@ def memory_and_restart(
     state = MirrorState()
     gc.disable()  # as the follower does during a backfill
     started = time.perf_counter()
-    for batch in batches:
+    for batch in batches:  # as a backfill applies final blocks
         state.begin()
-        state.apply_events(decoder.decode_many(batch))
+        state.apply_final(decoder.decode_many(batch))
         state.end(int(batch[-1]["blockNumber"], 16), batch[-1]["blockHash"])
     replay = time.perf_counter() - started
     gc.enable()
@@ -521,9 +521,9 @@ def memory_and_restart(
     before = tracemalloc.get_traced_memory()[0]
     state = MirrorState()
     gc.disable()
-    for batch in batches:
+    for batch in batches:  # as a backfill applies final blocks
         state.begin()
-        state.apply_events(decoder.decode_many(batch))
+        state.apply_final(decoder.decode_many(batch))
         state.end(int(batch[-1]["blockNumber"], 16), batch[-1]["blockHash"])
     gc.enable()
     after = tracemalloc.get_traced_memory()[0]

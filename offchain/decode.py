@@ -3,11 +3,13 @@
 Each event of each contract gets a small decoding function generated from its ABI entry when the
 :class:`Decoder` is built (nothing is hand-copied: a changed ABI changes the decoders). The
 generated function turns the hex strings of a JSON-RPC log into the raw bytes
-``topic0 ‖ … ‖ topicN ‖ data`` with one ``bytes.fromhex`` and reads every static word straight out
-of that buffer; the same buffer is what the contracts' journal hashes (see
-``contracts/common/Journal.sol``), so the log hash costs one more keccak and no copy. Types outside
-the fast path (arrays, tuples) fall back to ``eth_abi`` for the data part. web3.py's per-log
-``process_log`` is not used.
+``topic0 ‖ … ‖ topicN ‖ data`` with one hex parse and reads every static word straight out of that
+buffer; the same buffer is what the contracts' journal hashes (see
+``contracts/common/Journal.sol``), so the log hash costs one more keccak and no copy. An event made
+of static words only (every hot event) also gets a masked decoder: one integer AND checks every
+word's padding and range, one ``struct`` call reads them all, and the word-by-word decoder runs
+only to name what is wrong. Types outside the fast path (arrays, tuples) fall back to ``eth_abi``
+for the data part. web3.py's per-log ``process_log`` is not used.
 
 Values come out as ``eth_abi`` gives them, except addresses, which are checksummed (as web3.py and
 ape return them), and strings, which are decoded with ``surrogateescape`` so a contract-stored
@@ -17,6 +19,8 @@ string that is not valid UTF-8 still decodes, losslessly, instead of stopping th
 from __future__ import annotations
 
 import json
+import struct
+from binascii import unhexlify
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,6 +315,84 @@ def _generate(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines) + "\n", consts
 
 
+def _word_layout(kind: str) -> tuple[str, int, str] | None:
+    """How the masked path reads one static word: its ``struct`` format, the bits of the word
+    that must be zero (as an int over its 256 bits) and the expression building the value from
+    the unpacked items (``{0}``, ``{1}``); ``None`` for types it cannot check with a mask."""
+    if kind == "address":
+        return "12x20s", ((1 << 96) - 1) << 160, "_cs({0})"
+    if kind == "bool":
+        return "31x?", ((1 << 255) - 1) << 1, "{0}"
+    if kind.startswith("uint"):
+        bits = int(kind[4:] or 256)
+        pad = ((1 << (256 - bits)) - 1) << bits
+        if bits <= 64:
+            return "24xQ", pad, "{0}"
+        if bits <= 128:
+            return "16xQQ", pad, "{0} << 64 | {1}"
+        return "32s", pad, "_int({0}, 'big')"
+    if kind.startswith("bytes") and kind != "bytes" and "[" not in kind:
+        size = int(kind[5:])
+        return f"{size}s{32 - size}x" if size < 32 else "32s", (1 << (8 * (32 - size))) - 1, "{0}"
+    return None  # signed ints must be sign-extended, not zero-padded: checked word by word
+
+
+def _generate_masked(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Source of a faster ``decode(topics, data)`` for events of static words only, or ``None``.
+
+    One ``int.from_bytes`` of the words and one AND with the bits every word must have zero
+    check all of them at once (padding, ranges); one ``struct`` call unpacks them; topic0 is not
+    parsed (it chose the decoder) and ``binascii.unhexlify`` parses the rest (a fifth faster than
+    ``bytes.fromhex``). Anything amiss goes to ``_checked``, the word-by-word decoder of
+    :func:`_generate`, which says what.
+    """
+    inputs = entry["inputs"]
+    layouts = []
+    for param in [p for p in inputs if p["indexed"]] + [p for p in inputs if not p["indexed"]]:
+        kind = canonical_type(param)
+        indexed_hash = param["indexed"] and not _is_word(kind)  # a dynamic value's hash
+        if indexed_hash:
+            layout: tuple[str, int, str] | None = ("32s", 0, "{0}")
+        else:
+            layout = _word_layout(kind) if _is_word(kind) else None
+        if layout is None:
+            return None
+        layouts.append((param, layout))
+    n_topics = 1 + sum(1 for p in inputs if p["indexed"])
+    base = 32 * n_topics
+    end = 32 + 32 * len(layouts)  # topic0 is not read: it chose this decoder
+    fmt, mask, values, item = ">", 0, {}, 0
+    for word, (param, (word_fmt, pad, expr)) in enumerate(layouts):
+        fmt += word_fmt
+        mask |= pad << (256 * (len(layouts) - 1 - word))
+        items = sum(1 for c in word_fmt if c.isalpha() and c != "x")
+        values[id(param)] = expr.format(*(f"u{item + i}" for i in range(items)))
+        item += items
+    # topic0 chose this decoder (the table is keyed by it), so its bytes are the spec's.
+    hexes = "".join(f"{{topics[{i}][2:]}}" for i in range(1, n_topics))
+    lines = [
+        "def decode(topics, data):",
+        f"    if len(topics) != {n_topics}: return _checked(topics, data)",
+        "    try:",
+        f'        raw = _TOPIC0 + _unhex(f"{hexes}{{data[2:]}}")',
+        "    except (ValueError, TypeError):",
+        "        return _checked(topics, data)",
+        "    n = len(raw)",
+        f"    if n != {base} + ((n - {base}) // 32) * 32 or n < {end} "
+        f"or len(topics[{n_topics - 1}]) != 66:",
+        "        return _checked(topics, data)",
+    ]
+    if mask:
+        lines.append(f"    if _int(raw[32:{end}], 'big') & _PAD: return _checked(topics, data)")
+    unpacked = ", ".join(f"u{i}" for i in range(item))
+    if item:
+        lines.append(f"    {unpacked}{',' if item == 1 else ''} = _unpack(raw, 32)")
+    args = ", ".join(values[id(p)] for p in inputs)
+    lines.append(f"    return raw, ({args}{',' if len(inputs) == 1 else ''})")
+    consts = {"_PAD": mask, "_unpack": struct.Struct(fmt).unpack_from, "_unhex": unhexlify}
+    return "\n".join(lines) + "\n", {**consts, "_TOPIC0": event_topic(entry)}
+
+
 def _compile(contract: str, entry: Mapping[str, Any]) -> tuple[EventSpec, Callable[..., Any]]:
     source, consts = _generate(entry)
     signature = event_signature(entry)
@@ -337,6 +419,12 @@ def _compile(contract: str, entry: Mapping[str, Any]) -> tuple[EventSpec, Callab
         **consts,
     }
     exec(compile(source, f"<decoder {contract}.{signature}>", "exec"), namespace)
+    masked = _generate_masked(entry)
+    if masked is not None:  # the word-by-word decoder stays, to name what is wrong
+        fast, consts = masked
+        namespace.update(consts, _checked=namespace["decode"])
+        exec(compile(fast, f"<decoder {contract}.{signature}, masked>", "exec"), namespace)
+        source = source.replace("def decode(", "def _checked(", 1) + "\n" + fast
     names = tuple(p["name"] for p in entry["inputs"])
     seq_index = next(
         (
@@ -424,9 +512,17 @@ class Decoder:
         """Decode topics and data only (no block metadata): for tests and tools."""
         return self.decode({"address": address, "topics": topics, "data": data})
 
+    def _events_at(self, address: str) -> dict[str, _Entry] | None:
+        """The decoders of the contract at ``address`` in any case; a spelling found is kept, so
+        the next log spelled the same way (nodes keep to one) is found without lowering it."""
+        table = self._by_address.get(address.lower())
+        if table is not None:
+            self._by_address[address] = table
+        return table
+
     def decode(self, log: LogDict) -> Event | None:
         """Decode one JSON-RPC log; ``None`` for a log that is not from our contracts' events."""
-        table = self._by_address.get(log["address"].lower())
+        table = self._by_address.get(log["address"]) or self._events_at(log["address"])
         topics = log["topics"]
         if table is None or not topics:
             return None
@@ -454,7 +550,7 @@ class Decoder:
         by_address = self._by_address
         blocks: dict[str, int] = {}  # one int per block, shared by its logs (memory, not speed)
         for log in logs:
-            table = by_address.get(log["address"].lower())
+            table = by_address.get(log["address"]) or self._events_at(log["address"])
             topics = log["topics"]
             if table is None or not topics:
                 continue

@@ -6,7 +6,9 @@ streamer shape):
 - **Backfill** covers finalized blocks with ``eth_getLogs`` over our addresses, several chunks in
   flight on worker threads and applied strictly in order on the follower's thread. A node's "range
   too large / too many results" answer halves the chunk (recursively) instead of failing the sync,
-  and the chunk size adapts to the answers (towards ``target_logs`` per request).
+  and the chunk size adapts to the answers (towards ``target_logs`` per request). Final blocks are
+  never undone, so a chunk is applied with :meth:`~offchain.state.MirrorState.apply_final`: no
+  undo kept, and the chunk reports one net change per entry it changed (the journal's included).
 - **Live** blocks above finality are read one by one: headers in one batch, then each block's logs
   by block hash (EIP-234), so the logs always belong to the header they are applied with. Each
   applied block is kept with its hash, parent hash, raw logs and undo changes until it is
@@ -108,7 +110,10 @@ class FollowerHooks(Protocol):
     """What the follower tells its owner (the mirror)."""
 
     def applied(self, number: int, block_hash: str, changes: Changes, final: bool) -> None:
-        """A block (or a backfill chunk ending at ``number``) was applied."""
+        """A block (or a backfill chunk ending at ``number``) was applied.
+
+        A block's ``changes`` are event by event; a backfill chunk's are one per entry, from its
+        value before the chunk to its value after it."""
 
     def retracted(self, number: int, block_hash: str, inverse: Changes) -> None:
         """An applied block was undone by a reorg; ``inverse`` are the undoing changes."""
@@ -354,7 +359,7 @@ class Follower:
             events = self.decoder.decode_many(logs)
             state.begin()
             try:
-                state.apply_events(events)
+                state.apply_final(events)  # final blocks: no undo, one net change per entry
             except Exception:
                 self._abandon_block()
                 raise

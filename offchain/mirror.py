@@ -110,7 +110,9 @@ class Notification:
     """What subscribers receive: a block applied, a block retracted by a reorg, or finality.
 
     ``changes`` are typed :class:`~offchain.state.Change` records (``kind, key, before, after``);
-    for a retraction they are the undoing changes, newest block's last change first. A
+    for a retraction they are the undoing changes, newest block's last change first. A live
+    block's are event by event; a backfilled chunk of final blocks (``final``, ``number`` its last
+    block) has one per entry it changed, from its value before the chunk to its value after. A
     ``finalized`` note says every block up to ``number`` is final (no reorg will retract it); it
     carries no changes (they came with the blocks' applied notes).
     """

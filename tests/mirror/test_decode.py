@@ -265,6 +265,30 @@ def test_dirty_address_padding_raises_decode_error(decoder: Decoder) -> None:
         decoder.decode(log)
 
 
+@pytest.mark.parametrize(
+    ("event", "word", "value", "message"),
+    [
+        ("LeaseSettled", 0, 1 << 128, "amount: uint128 out of range"),  # data words
+        ("LeaseSettled", 1, 1 << 40, "paidUntil: uint40 out of range"),
+        ("LeaseOpened", 1, 1 << 96, "pricePerUnitSecond: uint96 out of range"),
+        ("LeaseClosed", 0, 256, "reason: uint8 out of range"),
+        ("LeaseClosed", 4, 1 << 160, "by: dirty address padding"),
+        ("EarningsClaimed", 1, 1 << 64, "seq: uint64 out of range"),
+    ],
+)
+def test_static_words_out_of_range_name_the_field(
+    decoder: Decoder, event: str, word: int, value: int, message: str
+) -> None:
+    """Events of static words are checked with one mask; what fails it is named word by word."""
+    assert "def _checked(" in decoder.spec("LeaseMarket", event).source
+    log = _log(*_edge("LeaseMarket", event, "min"))
+    data = bytearray(bytes.fromhex(log["data"][2:]))
+    data[32 * word : 32 * word + 32] = value.to_bytes(32, "big")
+    log["data"] = "0x" + data.hex()
+    with pytest.raises(DecodeError, match=message):
+        decoder.decode(log)
+
+
 def test_string_that_is_not_utf8_decodes_losslessly(decoder: Decoder) -> None:
     log = _registered()
     raw = bytearray(bytes.fromhex(log["data"][2:]))

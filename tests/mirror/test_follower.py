@@ -20,11 +20,13 @@ DECODER = Decoder(ADDRESSES)
 class Hooks:
     def __init__(self) -> None:
         self.applied: list[tuple[int, bool]] = []
+        self.changes: list[Changes] = []
         self.retracted: list[tuple[int, Changes]] = []
         self.finalized: list[int] = []
 
     def applied_(self, number: int, block_hash: str, changes: Changes, final: bool) -> None:
         self.applied.append((number, final))
+        self.changes.append(changes)
 
     def retracted_(self, number: int, block_hash: str, inverse: Changes) -> None:
         self.retracted.append((number, inverse))
@@ -143,6 +145,22 @@ def test_backfilled_chunks_are_reported_final(chain, node, hooks):
     assert hooks.applied
     assert all(final for _, final in hooks.applied)
     assert hooks.finalized[-1] == f.state.number
+
+
+def test_a_backfilled_chunk_reports_one_change_per_entry(chain, node, hooks):
+    Writer(chain, ADDRESSES["DataAnchor"]).blocks(20, anchors=3)
+    f = follower(node, hooks, chunk_blocks=8)
+    f.step()
+    assert len(hooks.changes) > 1
+    for changes in hooks.changes:
+        assert len({(c.kind, c.key) for c in changes}) == len(changes)
+        journal = [c for c in changes if c.kind == Kind.JOURNAL]
+        anchors = [c for c in changes if c.kind == Kind.ANCHOR]
+        assert len(journal) == (1 if anchors else 0)
+        if anchors:
+            seq = journal[0].before.seq if journal[0].before is not None else 0
+            assert journal[0].after.seq == seq + len(anchors)
+    assert sum(c.kind == Kind.ANCHOR for cs in hooks.changes for c in cs) == len(f.state.anchors)
 
 
 # ------------------------------------------------------------------------------------------ live

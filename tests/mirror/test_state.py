@@ -726,6 +726,81 @@ def test_undoing_blocks_newest_first_restores_every_earlier_state(rng, blocks):
         assert actual_indexes(state) == expected_indexes(state)
 
 
+# ----------------------------------------------------------------------------- finalized chunks
+
+
+def net_changes(per_event: Changes) -> dict[tuple[Kind, Any], tuple[Any, Any]]:
+    """Each entry's value before its first change and after its last (both absent: dropped)."""
+    net: dict[tuple[Kind, Any], list[Any]] = {}
+    for change in per_event:
+        net.setdefault((change.kind, change.key), [change.before, None])[1] = change.after
+    return {k: (b, a) for k, (b, a) in net.items() if b is not None or a is not None}
+
+
+@given(
+    rng=st.randoms(use_true_random=False),
+    blocks=st.integers(1, 30),
+    chunk=st.integers(1, 12),
+)
+@example(rng=random.Random(7), blocks=30, chunk=30)
+@settings(max_examples=60, deadline=None)
+def test_final_chunks_end_where_event_by_event_application_ends(rng, blocks, chunk):
+    decoder = Decoder(Logs().decoder.addresses)
+    logs_by_block = history(rng, blocks)
+    by_event = MirrorState()
+    per_block: list[Changes] = []
+    for number, block in enumerate(logs_by_block, start=1):
+        by_event.begin()
+        by_event.apply_events(decoder.decode_many(block))
+        per_block.append(by_event.end(number, "0x" + number.to_bytes(32, "big").hex()))
+    chunked = MirrorState()
+    for start in range(0, blocks, chunk):
+        chunked.begin()
+        entries = [log for block in logs_by_block[start : start + chunk] for log in block]
+        changes = chunked.apply_final(decoder.decode_many(entries))
+        assert chunked.end(min(blocks, start + chunk), "0x") == changes
+        assert len({(c.kind, c.key) for c in changes}) == len(changes)
+        expected = net_changes([c for block in per_block[start : start + chunk] for c in block])
+        assert {(c.kind, c.key): (c.before, c.after) for c in changes} == expected
+    assert chunked.digest() == by_event.digest()
+    assert chunked.journals == by_event.journals
+    assert actual_indexes(chunked) == actual_indexes(by_event) == expected_indexes(chunked)
+
+
+def test_final_chunk_journals_each_contract_once(state, logs):
+    with_lease(state, logs)
+    logs.next_block()
+    entries = [deposit(logs, 10), deposit(logs, 20), open_lease(logs)]
+    state.begin()
+    changes = state.apply_final(logs.decoder.decode_many(entries))
+    state.end(logs.block, logs.block_hash)
+    journal = [c for c in changes if c.kind == Kind.JOURNAL]
+    assert [(c.key, c.after.seq) for c in journal] == [("LeaseMarket", logs.seq["LeaseMarket"])]
+    assert journal[0].before.seq == logs.seq["LeaseMarket"] - 3
+    (account,) = [c for c in changes if c.kind == Kind.ACCOUNT]
+    assert account.after.free == account.before.free + 30 - 2 * 5 * 3_600
+
+
+@pytest.mark.parametrize("misfit", ["unknown lease", "seq gap"])
+def test_final_chunk_that_does_not_fit_leaves_the_state_as_it_was(state, logs, misfit):
+    with_lease(state, logs)
+    before = (state.digest(), actual_indexes(state), dict(state.journals))
+    logs.next_block()
+    entries = [deposit(logs, 10), open_lease(logs)]  # a lease, an account, a pool, a journal...
+    if misfit == "unknown lease":
+        bad = logs.event("LeaseMarket", "LeaseSettled", leaseId=99, amount=1, paidUntil=NOW)
+    else:
+        bad = logs.event(
+            "LeaseMarket", "Deposited", tenantId=1, **{"from": OWNER}, amount=1, seq=99
+        )
+    state.begin()
+    error = MirrorStateError if misfit == "unknown lease" else JournalGapError
+    with pytest.raises(error):
+        state.apply_final(logs.decoder.decode_many([*entries, bad]))
+    assert state.end(state.number, state.block_hash) == []
+    assert (state.digest(), actual_indexes(state), dict(state.journals)) == before
+
+
 # ----------------------------------------------------------------------------------------- views
 
 

@@ -88,6 +88,24 @@ def test_second_snapshot_writes_only_what_changed(tmp_path):
     assert store.load()[0].digest() == state.digest()
 
 
+def test_snapshots_marked_from_backfilled_chunks_equal_the_state(tmp_path):
+    blocks = history(random.Random(9), 40)
+    state = MirrorState()
+    store = store_at(tmp_path)
+    for start in range(0, 40, 7):
+        state.begin()
+        entries = [log for block in blocks[start : start + 7] for log in block]
+        changes = state.apply_final(DECODER.decode_many(entries))
+        number = min(40, start + 7)
+        state.end(number, block_hash(number), 1_700_000_000 + number)
+        store.mark(changes)  # one net change per entry, as the follower hands them over
+        if start == 14:
+            store.write(state, state.number, state.block_hash, state.timestamp)
+            assert store.load()[0].digest() == state.digest()
+    store.write(state, state.number, state.block_hash, state.timestamp)
+    assert store.load()[0].digest() == state.digest()
+
+
 def test_snapshot_at_a_finalized_block_ignores_newer_blocks(tmp_path):
     blocks = history(random.Random(2), 24)
     state, changes = build(blocks[:16])
