@@ -862,7 +862,7 @@ def tenant_policy(env: Env, policy: str, account: str | None, as_json: bool) -> 
 
 @cli.group()
 def role() -> None:
-    """Grant and revoke platform roles (holder of the default admin role)."""
+    """Grant and revoke platform roles (provider: a platform admin; admin: the default admin)."""
 
 
 def _role_bytes(name: str) -> bytes:

@@ -305,7 +305,13 @@ def _ownership_transferred(state: MirrorState, ev: Event) -> Deltas:
     tenant_id, _, new_owner, _ = ev.args
     t = state.tenants.get(tenant_id) or _unknown(ev, "tenant", tenant_id)
     new = Tenant(t.tenant_id, new_owner, t.status, t.created_at, t.metadata_uri, t.metadata_hash)
-    return [(_TENANT, tenant_id, t, new)]
+    changes: Deltas = [(_TENANT, tenant_id, t, new)]
+    # Every grant of the previous owner lapses with the transfer (the registry's operator epoch).
+    # The table, not the operator index: a backfill chunk updates indexes only at its end. Transfers
+    # are rare, so one pass over the operators is cheap enough.
+    lapsed = sorted(key for key in state.operators if key[0] == tenant_id)
+    changes.extend((_OPERATOR, key, state.operators[key], None) for key in lapsed)
+    return changes
 
 
 @_handles("TenantRegistry.OperatorGranted", "tenantId operator expiresAt seq")

@@ -9,11 +9,13 @@ import {IJournal} from "./IJournal.sol";
 /// the platform's roles (admins, providers). Every state change emits an event carrying `seq`, the
 /// contract's journal sequence number (see `Journal`), with enough payload to rebuild state off-chain.
 /// @dev Roles (OpenZeppelin AccessControlDefaultAdminRules, two-step delayed default-admin transfer):
-/// DEFAULT_ADMIN_ROLE grants and revokes roles; ADMIN_ROLE (`Roles.ADMIN_ROLE`) approves, rejects,
-/// suspends, resumes, sets the policy and quotas; PROVIDER_ROLE (`Roles.PROVIDER_ROLE`) runs pools in
-/// the lease market. Role events are OpenZeppelin's and are not journaled.
+/// DEFAULT_ADMIN_ROLE grants and revokes ADMIN_ROLE; ADMIN_ROLE (`Roles.ADMIN_ROLE`) approves, rejects,
+/// suspends, resumes, sets the policy and quotas, and grants and revokes PROVIDER_ROLE
+/// (`Roles.PROVIDER_ROLE`), which runs pools in the lease market. Role events are OpenZeppelin's and
+/// are not journaled.
 interface ITenantRegistry is IJournal {
-    /// @notice A tenant as stored: one slot (owner 160 | status 8 | createdAt 40 bits).
+    /// @notice A tenant: its owner, status and creation time (stored in one slot with the generation of
+    /// its operator grants).
     struct Tenant {
         address owner;
         TenantStatus status;
@@ -88,7 +90,8 @@ interface ITenantRegistry is IJournal {
         uint64 indexed tenantId, address indexed currentOwner, address indexed proposedOwner, uint64 seq
     );
 
-    /// @notice The proposed owner accepted; ownership moved.
+    /// @notice The proposed owner accepted; ownership moved, and every operator granted before it lapsed
+    /// (`operatorExpiry` reads 0 for them from this event on; the new owner grants its own).
     /// @param tenantId The tenant
     /// @param previousOwner The owner before
     /// @param newOwner The owner now
@@ -165,7 +168,8 @@ interface ITenantRegistry is IJournal {
     /// @param newOwner The proposed owner
     function proposeOwner(uint64 tenantId, address newOwner) external;
 
-    /// @notice Accept a pending ownership proposal. The proposed owner only.
+    /// @notice Accept a pending ownership proposal. The proposed owner only. Every operator the previous
+    /// owner granted lapses.
     /// @param tenantId The tenant
     function acceptOwnership(uint64 tenantId) external;
 
@@ -208,7 +212,8 @@ interface ITenantRegistry is IJournal {
     /// @param tenantId The tenant
     function pendingOwner(uint64 tenantId) external view returns (address);
 
-    /// @notice When the operator's grant expires (0: never granted or revoked).
+    /// @notice When the operator's grant expires (0: never granted, revoked, or granted before the last
+    /// ownership transfer).
     /// @param tenantId The tenant
     /// @param operator The operator
     function operatorExpiry(uint64 tenantId, address operator) external view returns (uint40);

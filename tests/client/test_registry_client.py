@@ -250,7 +250,7 @@ def test_a_stranger_cannot_change_the_admin_delay(as_stranger):
 def test_registry_roles_limits_and_interfaces_read_as_the_contract_defines_them(client):
     registry = client.registry
     assert registry.role_admin(ADMIN_ROLE) == bytes(32)  # granted by the default admin
-    assert registry.role_admin(PROVIDER_ROLE) == bytes(32)
+    assert registry.role_admin(PROVIDER_ROLE) == ADMIN_ROLE  # granted by platform admins
     assert registry.default_admin_delay_increase_wait() == 5 * 24 * 3600
     assert registry.max_uri_length() == 256
     assert registry.supports_interface(bytes.fromhex("01ffc9a7"))  # ERC-165 itself

@@ -1,5 +1,6 @@
 """Platform administration: OpenZeppelin AccessControlDefaultAdminRules with a delayed two-step
-transfer of the default admin; the default admin grants and revokes ADMIN_ROLE and PROVIDER_ROLE.
+transfer of the default admin; the default admin grants and revokes ADMIN_ROLE, platform admins
+(ADMIN_ROLE) grant and revoke PROVIDER_ROLE.
 
 Role events are OpenZeppelin's and are not journaled.
 """
@@ -142,14 +143,46 @@ def test_default_admin_grants_and_revokes_platform_roles(registry, admin, strang
     assert not registry.hasRole(role, stranger)
 
 
-@pytest.mark.parametrize("who", ["tenant_owner", "provider", "stranger"])
-def test_only_the_default_admin_grants_roles(registry, request, stranger, reverts, who):
+@pytest.mark.parametrize("who", ["second_admin", "tenant_owner", "provider", "stranger"])
+def test_only_the_default_admin_grants_the_admin_role(
+    registry, admin, request, stranger, reverts, who
+):
     account = request.getfixturevalue(who)
+    if who == "second_admin":
+        registry.grantRole(ADMIN_ROLE, account, sender=admin)  # an admin, not the default admin
 
     with reverts(
         registry.AccessControlUnauthorizedAccount,
         account=account.address,
         neededRole=DEFAULT_ADMIN_ROLE,
+    ):
+        registry.grantRole(ADMIN_ROLE, stranger, sender=account)
+
+
+def test_provider_role_is_administered_by_the_admin_role(registry):
+    assert registry.getRoleAdmin(PROVIDER_ROLE) == ADMIN_ROLE
+    assert registry.getRoleAdmin(ADMIN_ROLE) == DEFAULT_ADMIN_ROLE
+
+
+def test_a_platform_admin_grants_and_revokes_the_provider_role(
+    registry, admin, second_admin, stranger
+):
+    registry.grantRole(ADMIN_ROLE, second_admin, sender=admin)
+
+    registry.grantRole(PROVIDER_ROLE, stranger, sender=second_admin)
+    assert registry.hasRole(PROVIDER_ROLE, stranger)
+    registry.revokeRole(PROVIDER_ROLE, stranger, sender=second_admin)
+    assert not registry.hasRole(PROVIDER_ROLE, stranger)
+
+
+@pytest.mark.parametrize("who", ["tenant_owner", "provider", "stranger"])
+def test_only_platform_admins_grant_the_provider_role(registry, request, stranger, reverts, who):
+    account = request.getfixturevalue(who)
+
+    with reverts(
+        registry.AccessControlUnauthorizedAccount,
+        account=account.address,
+        neededRole=ADMIN_ROLE,
     ):
         registry.grantRole(PROVIDER_ROLE, stranger, sender=account)
 

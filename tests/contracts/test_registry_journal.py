@@ -32,9 +32,9 @@ def test_each_journaled_event_carries_the_next_seq_and_the_head_follows_the_logs
         registry.grantOperator(first, operator, now() + HOUR, sender=tenant_owner),
         registry.setQuota(first, GPU, 8, sender=admin),
         registry.updateMetadata(first, "ipfs://c", b"\x03" * 32, sender=tenant_owner),
+        registry.revokeOperator(first, operator, sender=tenant_owner),
         registry.proposeOwner(first, other_owner, sender=tenant_owner),
         registry.acceptOwnership(first, sender=other_owner),
-        registry.revokeOperator(first, operator, sender=other_owner),
         registry.suspend(second, 5, sender=admin),
         registry.resume(second, 0, sender=admin),
         registry.close(second, sender=other_owner),
@@ -58,8 +58,9 @@ def test_a_reverted_call_leaves_the_journal_unchanged(registry, stranger, tenant
 def test_registry_matches_a_model_over_random_sequences(
     chain, registry, admin, tenant_owner, operator, other_owner, stranger, journal
 ):
-    """Statuses move only along allowed edges, isAuthorized follows owners, operators and expiry,
-    and the journal recomputed from the logs matches, whatever the order of operations."""
+    """Statuses move only along allowed edges, isAuthorized follows owners, operators, expiry and
+    ownership transfers (which lapse every operator), and the journal recomputed from the logs
+    matches, whatever the order of operations."""
     people = [tenant_owner, operator, other_owner, stranger]
 
     class RegistryMachine(RuleBasedStateMachine):
@@ -160,6 +161,9 @@ def test_registry_matches_a_model_over_random_sequences(
             if ok:
                 self._send(registry.acceptOwnership, tenant, sender=people[who], ok=True)
                 self.owner[tenant] = people[who]
+                # The previous owner's operators lapse with the transfer.
+                for key in [k for k in self.operators if k[0] == tenant]:
+                    self.operators[key] = 0
 
         @rule(blocks=st.integers(1, 30))
         def warp(self, blocks):
@@ -177,6 +181,9 @@ def test_registry_matches_a_model_over_random_sequences(
                 or self.operators.get((tenant, account.address), 0) > now
             )
             assert registry.isAuthorized(tenant, account) is expected
+            if tenant in self.owner:
+                granted = self.operators.get((tenant, account.address), 0)
+                assert registry.operatorExpiry(tenant, account) == granted
 
         @invariant()
         def statuses_follow_the_model_along_allowed_edges(self):

@@ -241,3 +241,62 @@ def test_only_the_owner_updates_the_metadata(
 
     with reverts(registry.RegistryNotTenantOwner, tenantId=tenant_id, caller=account.address):
         registry.updateMetadata(tenant_id, "ipfs://new", NEW_HASH, sender=account)
+
+
+# ------------------------------------------------------------- operators across a transfer
+
+
+def _transfer(registry, tenant_id, owner, new_owner):
+    registry.proposeOwner(tenant_id, new_owner, sender=owner)
+    return registry.acceptOwnership(tenant_id, sender=new_owner)
+
+
+def test_a_transfer_lapses_the_previous_owners_operators(
+    registry, tenant_owner, operator, other_owner, tenant_id, operator_expiry
+):
+    assert registry.isAuthorized(tenant_id, operator)
+
+    _transfer(registry, tenant_id, tenant_owner, other_owner)
+
+    assert not registry.isAuthorized(tenant_id, operator)
+    assert registry.operatorExpiry(tenant_id, operator) == 0
+
+
+def test_an_operator_the_old_owner_granted_itself_loses_its_rights_at_the_transfer(
+    registry, tenant_owner, other_owner, tenant_id, now
+):
+    registry.grantOperator(tenant_id, tenant_owner, now() + 10**8, sender=tenant_owner)
+
+    _transfer(registry, tenant_id, tenant_owner, other_owner)
+
+    assert not registry.isAuthorized(tenant_id, tenant_owner)
+
+
+def test_a_lapsed_operator_cannot_be_revoked_again(
+    registry, tenant_owner, operator, other_owner, tenant_id, operator_expiry, reverts
+):
+    _transfer(registry, tenant_id, tenant_owner, other_owner)
+
+    with reverts(registry.RegistryNotOperator, tenantId=tenant_id, operator=operator):
+        registry.revokeOperator(tenant_id, operator, sender=other_owner)
+
+
+def test_the_new_owner_grants_operators_of_its_own(
+    registry, tenant_owner, operator, other_owner, tenant_id, operator_expiry, now
+):
+    _transfer(registry, tenant_id, tenant_owner, other_owner)
+    expiry = now() + 3600
+
+    registry.grantOperator(tenant_id, operator, expiry, sender=other_owner)
+
+    assert registry.isAuthorized(tenant_id, operator)
+    assert registry.operatorExpiry(tenant_id, operator) == expiry
+
+
+def test_operators_of_a_tenant_transferred_twice_stay_lapsed(
+    registry, tenant_owner, operator, other_owner, tenant_id, operator_expiry
+):
+    _transfer(registry, tenant_id, tenant_owner, other_owner)
+    _transfer(registry, tenant_id, other_owner, tenant_owner)  # back to the first owner
+
+    assert not registry.isAuthorized(tenant_id, operator)

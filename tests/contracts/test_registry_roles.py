@@ -47,12 +47,23 @@ def test_revoking_a_role_emits_role_revoked(registry, admin, provider, events, e
 
 
 @pytest.mark.parametrize("who", NOT_ADMINS)
-def test_only_the_default_admin_revokes_roles(registry, admin, provider, request, reverts, who):
+def test_only_the_default_admin_revokes_the_admin_role(
+    registry, admin, second_admin, request, reverts, who
+):
+    registry.grantRole(ADMIN_ROLE, second_admin, sender=admin)  # the admin to revoke, and a caller
     account = request.getfixturevalue(who)
-    if who == "second_admin":
-        registry.grantRole(ADMIN_ROLE, account, sender=admin)  # an admin, not the default admin
 
     with _unauthorized(registry, reverts, account):
+        registry.revokeRole(ADMIN_ROLE, second_admin, sender=account)
+
+
+@pytest.mark.parametrize("who", ["tenant_owner", "provider", "stranger"])
+def test_only_platform_admins_revoke_the_provider_role(registry, provider, request, reverts, who):
+    account = request.getfixturevalue(who)
+
+    with reverts(
+        registry.AccessControlUnauthorizedAccount, account=account.address, neededRole=ADMIN_ROLE
+    ):
         registry.revokeRole(PROVIDER_ROLE, provider, sender=account)
 
 

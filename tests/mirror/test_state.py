@@ -246,6 +246,56 @@ def test_granted_operator_is_indexed_and_revoking_removes_it(state, logs):
     ) == ((), 0)
 
 
+def _grant(logs: Logs, tenant_id: int, operator: str) -> dict[str, Any]:
+    return logs.event(
+        "TenantRegistry", "OperatorGranted", tenantId=tenant_id, operator=operator,
+        expiresAt=NOW + 100,
+    )  # fmt: skip
+
+
+def _transfer(logs: Logs, tenant_id: int) -> dict[str, Any]:
+    return logs.event(
+        "TenantRegistry", "TenantOwnershipTransferred", tenantId=tenant_id, previousOwner=OWNER,
+        newOwner=OTHER,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["block by block", "backfill chunk"])
+def test_an_ownership_transfer_lapses_the_tenants_operators_only(state, logs, mode):
+    setup = [
+        register(logs),
+        register(logs, 2),
+        _grant(logs, 1, OPERATOR),
+        _grant(logs, 2, OPERATOR),
+    ]
+    entries = [*setup, _grant(logs, 1, PROVIDER), _transfer(logs, 1)]
+    if mode == "block by block":
+        run(state, logs, *entries)
+    else:  # one final chunk: the grant and the transfer between the same index updates
+        state.begin()
+        state.apply_final(logs.decoder.decode_many(entries))
+        state.end(logs.block, logs.block_hash)
+
+    view = state.view()
+    assert (view.operator_expiry(1, OPERATOR), view.operator_expiry(1, PROVIDER)) == (0, 0)
+    assert view.operator_expiry(2, OPERATOR) == NOW + 100
+    assert (view.tenants_of_operator(OPERATOR), view.tenants_of_operator(PROVIDER)) == ((2,), ())
+    assert not view.is_authorized(1, OPERATOR, NOW)
+
+
+def test_undoing_a_transfer_restores_the_lapsed_operators(state, logs):
+    run(state, logs, register(logs), _grant(logs, 1, OPERATOR))
+    logs.next_block()
+    transfer = run(state, logs, _transfer(logs, 1))
+
+    state.begin()
+    state.undo(transfer)
+    state.end(logs.block - 1, "0x")
+
+    assert state.view().operator_expiry(1, OPERATOR) == NOW + 100
+    assert state.view().tenants_of_operator(OPERATOR) == (1,)
+
+
 @pytest.mark.parametrize(
     ("status", "account", "now", "authorized"),
     [

@@ -9,8 +9,8 @@ import {TenantRegistry} from "../../../contracts/TenantRegistry.sol";
 import {TenantStatus} from "../../../contracts/common/Types.sol";
 
 /// @notice Drives a DataAnchor (and the registry around it) with random anchors, batches and
-/// revocations by random callers, while tenants are suspended, resumed and closed and operators come
-/// and go. Its own model of who is authorized is independent of the contracts: owners, operator
+/// revocations by random callers, while tenants are suspended, resumed, closed and handed to new
+/// owners and operators come and go. Its own model of who is authorized is independent of the contracts: owners, operator
 /// expiries and statuses as the handler set them. Ghost books: the record each anchor wrote, calls
 /// that succeeded for an unauthorized caller, authorized calls that failed, the replayed journal.
 contract AnchorHandler {
@@ -126,6 +126,22 @@ contract AnchorHandler {
         vm.prank(ownerOf[tenantId]);
         registry.revokeOperator(tenantId, operator);
         expiryOf[tenantId][operator] = 0;
+    }
+
+    /// @dev The owner hands the tenant to another actor, who accepts: in the model, every operator of
+    /// the tenant lapses (the old owner's grants stop counting).
+    function transferOwnership(uint256 tenantSeed, uint256 actorSeed) external {
+        uint64 tenantId = tenants[tenantSeed % tenants.length];
+        if (statusOf[tenantId] == TenantStatus.Closed) return;
+        address next = _actors[actorSeed % _actors.length];
+        vm.prank(ownerOf[tenantId]);
+        registry.proposeOwner(tenantId, next);
+        vm.prank(next);
+        registry.acceptOwnership(tenantId);
+        ownerOf[tenantId] = next;
+        for (uint256 i; i < _actors.length; ++i) {
+            expiryOf[tenantId][_actors[i]] = 0;
+        }
     }
 
     function warp(uint32 seconds_) external {

@@ -26,7 +26,7 @@ contract AnchorInvariants is Test {
             handler.addTenant(i);
         }
 
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = AnchorHandler.anchorDigest.selector;
         selectors[1] = AnchorHandler.anchorDigest.selector; // anchoring is the point: more weight
         selectors[2] = AnchorHandler.anchorBatch.selector;
@@ -39,6 +39,7 @@ contract AnchorInvariants is Test {
         selectors[9] = AnchorHandler.revokeOperator.selector;
         selectors[10] = AnchorHandler.warp.selector;
         selectors[11] = AnchorHandler.addTenant.selector;
+        selectors[12] = AnchorHandler.transferOwnership.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
