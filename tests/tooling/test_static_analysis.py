@@ -23,6 +23,10 @@ ALLOWED = {
     "incorrect-equality:TenantRegistry._checkNotClosed": (
         "compares a TenantStatus enum with Closed; no balance or time is involved"
     ),
+    "incorrect-equality:TenantRegistry._grantExpiry": (
+        "compares a grant's generation with its tenant's (both counters the registry writes); no "
+        "balance or time is involved"
+    ),
     "incorrect-equality:TenantRegistry._transition": (
         "compares TenantStatus enums (None, the expected source status); no balance or time"
     ),
