@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import _readme  # bench/, on the path when this runs as a script
 from eth_abi import encode as abi_encode
 from eth_hash.auto import keccak
 
@@ -749,6 +750,7 @@ def write_report(table: list[str]) -> None:
         text = text + "\n" + block + "\n"
     path.write_text(text)
     print(f"wrote {path.relative_to(ROOT)}")
+    _readme.sync("mirror", "\n".join([stamp, "", *table]))
 
 
 if __name__ == "__main__":
