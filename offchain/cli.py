@@ -612,15 +612,18 @@ def tenant() -> None:
     """Register and manage tenants (TenantRegistry)."""
 
 
-@tenant.command("register")
-@click.argument("metadata_uri")
-@click.option(
+metadata_hash_option = click.option(
     "--hash",
     "metadata_hash",
     type=HASH,
     default="0x" + "00" * 32,
-    help="Content hash of the metadata (0x + 64 hex digits).",
+    help="Content hash of the metadata document (0x + 64 hex digits).",
 )
+
+
+@tenant.command("register")
+@click.argument("metadata_uri")
+@metadata_hash_option
 @account_option
 @tx_json_option
 @pass_env
@@ -766,13 +769,7 @@ def tenant_revoke_operator(
 @tenant.command("update-metadata")
 @click.argument("tenant_id", type=TENANT_ID)
 @click.argument("metadata_uri")
-@click.option(
-    "--hash",
-    "metadata_hash",
-    type=HASH,
-    default="0x" + "00" * 32,
-    help="Content hash of the new metadata (0x + 64 hex digits).",
-)
+@metadata_hash_option
 @account_option
 @tx_json_option
 @pass_env
