@@ -1,4 +1,4 @@
-"""Mirror benchmarks, side by side in one run: ``python bench/mirror_bench.py`` (about 5 minutes).
+"""Mirror benchmarks, side by side in one run: ``python bench/mirror_bench.py`` (about 15 minutes).
 
 1. Starts Anvil (no step tracing), deploys the three contracts with ape and generates ~100,000
    events one transaction at a time (leases opened, settled and closed in batches of 100, and
@@ -10,8 +10,9 @@
 3. Reads: a lease by id and an anchor by digest from a pinned view and through ``Mirror.lease``,
    against web3.py's ``contract.functions.lease(id).call()`` and a hand-rolled keep-alive
    ``eth_call``.
-4. Live lag: block mined (automine) -> visible in the mirror, polling every 10 ms and with
-   ``eth_subscribe("newHeads")``.
+4. Live lag: block mined (automine; its receipt first answers) -> visible in the mirror, polling
+   every 10 ms and with ``eth_subscribe("newHeads")``; also from sending the transaction, which
+   adds Anvil's mining.
 5. Memory and restart with 1,000,000 anchors fed as generated logs through the real decoder and
    state (no chain): bytes per anchor record, snapshot write, restart from the snapshot, against a
    resync at the measured backfill speed.
@@ -415,9 +416,12 @@ def reads(chain: Chain, mirror: Mirror) -> dict[str, float]:
     }
 
 
-def live_lag(chain: Chain, manifest: Manifest, ws: bool, blocks: int = 300) -> list[float]:
-    """Milliseconds from sending a transaction to the mirror telling a subscriber about its block
-    (Anvil mines it on arrival: the lag includes Anvil's mining)."""
+def live_lag(
+    chain: Chain, manifest: Manifest, ws: bool, blocks: int = 300
+) -> tuple[list[float], list[float]]:
+    """Milliseconds until the mirror tells a subscriber about a transaction's block: from the block
+    being mined (its receipt first answers; what the issue's goal counts) and from sending the
+    transaction (Anvil mines it on arrival, so that one includes Anvil's mining)."""
     config = MirrorConfig(
         follower=FollowerConfig(poll_interval=0.01, freeze_gc=True), journal_check_interval=None
     )
@@ -430,7 +434,7 @@ def live_lag(chain: Chain, manifest: Manifest, ws: bool, blocks: int = 300) -> l
     time.sleep(0.5)
     gc.freeze()  # the benchmark's own heap (web3, ape, earlier runs) stays out of collections
     anchor = selector("anchor(uint64,bytes32)")
-    lags = []
+    lags, lags_from_send = [], []
     rng = random.Random(ws)
     for _ in range(blocks):
         data = anchor + abi_encode(["uint64", "bytes32"], [1, rng.randbytes(32)])
@@ -448,15 +452,18 @@ def live_lag(chain: Chain, manifest: Manifest, ws: bool, blocks: int = 300) -> l
         )
         while (receipt := chain.rpc.call("eth_getTransactionReceipt", [tx])) is None:
             pass
+        mined = time.perf_counter()  # the block exists now (at most one receipt poll late)
         number = int(receipt["blockNumber"], 16)
         mirror.wait_for_block(number, timeout=10)
         while number not in seen:
             time.sleep(0.0002)
-        lags.append((seen[number] - sent) * 1e3)
+        # A subscriber told before the receipt answered counts as no lag (the mirror was first).
+        lags.append(max(0.0, seen[number] - mined) * 1e3)
+        lags_from_send.append((seen[number] - sent) * 1e3)
         time.sleep(rng.uniform(0.0, 0.03))  # do not phase-lock with the poll interval
     mirror.stop(snapshot=False)
     gc.unfreeze()
-    return lags
+    return lags, lags_from_send
 
 
 # ------------------------------------------------------------------------------ memory/restart
@@ -686,17 +693,21 @@ def main() -> int:
 
         say("live lag ...")
         for ws in (False, True):
-            lags = sorted(live_lag(chain, manifest, ws))
-            p50, p99 = statistics.median(lags), lags[int(len(lags) * 0.99) - 1]
+            from_mined, from_send = (sorted(x) for x in live_lag(chain, manifest, ws))
             how = "eth_subscribe newHeads" if ws else "polling every 10 ms"
-            rows.append(
-                (
-                    f"live lag, {how}: p50 / p99 (goal p99 <= 100 ms)",
-                    f"{p50:.1f} / {p99:.1f} ms",
-                    f"{len(lags)} blocks",
-                    "",
+            for lags, what in (
+                (from_mined, "block mined -> visible (goal p99 <= 100 ms)"),
+                (from_send, "tx sent -> visible (includes Anvil mining)"),
+            ):
+                p50, p99 = statistics.median(lags), lags[int(len(lags) * 0.99) - 1]
+                rows.append(
+                    (
+                        f"live lag, {how}, {what}: p50 / p99",
+                        f"{p50:.1f} / {p99:.1f} ms",
+                        f"{len(lags)} blocks",
+                        "",
+                    )
                 )
-            )
 
     say(f"memory and restart with {args.anchors:,} anchors (generated logs) ...")
     m = memory_and_restart(args.anchors, mirror_rate, say)
