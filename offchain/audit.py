@@ -6,9 +6,10 @@
   mean the mirror applied exactly the chain's journaled events, in order.
 - :meth:`Auditor.audit`: every mirrored entity (or a random sample) is compared with the
   contracts' views at that block hash, plus the counters (``tenantCount``, ``poolCount``) and the
-  market's books: for native ETH its balance == Σ free + Σ reserved + Σ claimable; for an ERC-20
-  its token balance >= that sum (anyone can transfer tokens to the market outside its books, so
-  only a shortfall is a divergence). Divergences are reported with both values.
+  market's books: what it holds of its asset (native balance or token balance) >= Σ free +
+  Σ reserved + Σ claimable. Only a shortfall is a divergence: value can reach the market outside
+  its books (tokens transferred to it; ether as a SELFDESTRUCT beneficiary or a block reward,
+  which no contract can refuse). Divergences are reported with both values.
 
 Both read the mirror through a pinned :class:`~offchain.state.View` (retaken if the follower moves
 meanwhile) and ask the chain only after, so they run from any thread without pausing the follower.
@@ -287,9 +288,7 @@ class Auditor:
             raise StaleViewError(view.number, view.block_hash)
         checks = [self._check(kind, key, value) for kind, key, value in values]
         checks.append(self._counts(counts))
-        checks.append(
-            self._books(totals) if self.asset == ZERO_ADDRESS else self._token_books(totals)
-        )
+        checks.append(self._books(totals))
         return checks
 
     # ------------------------------------------------------------------------------- checks
@@ -396,26 +395,20 @@ class Auditor:
         )  # fmt: skip
 
     def _books(self, totals: tuple[int, int, int]) -> _Check:
-        expected = sum(totals)
-
-        def compare(r: list[tuple[Any, ...]]) -> Any:
-            return None if r[0][0] == expected else r[0][0]
-
-        return (
-            "books", "balance == Σ free + Σ reserved + Σ claimable", expected,
-            [(None, self.addresses["LeaseMarket"], "")], compare,
-        )  # fmt: skip
-
-    def _token_books(self, totals: tuple[int, int, int]) -> _Check:
+        """What the market holds of its asset covers its books (a surplus is not a divergence)."""
         expected = sum(totals)
 
         def compare(r: list[tuple[Any, ...]]) -> Any:
             return None if r[0][0] >= expected else r[0][0]
 
         market = self.addresses["LeaseMarket"]
+        read: _Call
+        if self.asset == ZERO_ADDRESS:
+            held, read = "balance", (None, market, "")
+        else:
+            held, read = "token balance", (_BALANCE_OF, self.asset, _BALANCE_OF.data(market))
         return (
-            "books", "token balance >= Σ free + Σ reserved + Σ claimable", expected,
-            [(_BALANCE_OF, self.asset, _BALANCE_OF.data(market))], compare,
+            "books", f"{held} >= Σ free + Σ reserved + Σ claimable", expected, [read], compare,
         )  # fmt: skip
 
 
