@@ -55,9 +55,10 @@ demo: setup ## deploy to an embedded Anvil, run the scenario, show the mirror an
 test: setup lint typecheck test-python test-anvil test-forge coverage ## run the whole test suite
 	@echo "all checks passed"
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, forge fmt check of the Solidity
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
+	forge fmt --check
 
 typecheck: setup ## mypy (strict) on offchain/
 	$(BIN)/mypy

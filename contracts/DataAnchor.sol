@@ -135,8 +135,8 @@ contract DataAnchor is IDataAnchor, Journal {
         // 0-63, timestamp 64-103, blockNumber 104-143, revokedAt 144-183 (0), count 184-215,
         // revokeReason 216-247 (0). Assigning the struct made the compiler re-read and mask the slot:
         // 535 gas more per anchor (measured on Anvil).
-        uint256 word = uint256(tenantId) | (uint256(timestamp) << 64)
-            | (uint256(uint40(block.number)) << 104) | (uint256(count) << 184);
+        uint256 word = uint256(tenantId) | (uint256(timestamp) << 64) | (uint256(uint40(block.number)) << 104)
+            | (uint256(count) << 184);
         assembly ("memory-safe") {
             sstore(record.slot, word)
         }
@@ -157,8 +157,7 @@ contract DataAnchor is IDataAnchor, Journal {
         bytes32 topic0 = BatchAnchored.selector;
         // Widened in Solidity, which clears the high bits: assembly sees narrow types as full words
         // whose high bits are not guaranteed clean (`seq` comes from the packed journal word).
-        (uint256 tenantWord, uint256 countWord, uint256 timeWord, uint256 seqWord) =
-            (tenantId, count, anchoredAt, seq);
+        (uint256 tenantWord, uint256 countWord, uint256 timeWord, uint256 seqWord) = (tenantId, count, anchoredAt, seq);
         assembly ("memory-safe") {
             entry := mload(0x40)
             let padded := and(add(uri.length, 31), not(31))

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {
+    AccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ITenantRegistry} from "./interfaces/ITenantRegistry.sol";
 import {TenantStatus, RegistrationPolicy, Roles} from "./common/Types.sol";
 import {Journal} from "./common/Journal.sol";
@@ -70,8 +71,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         }
         TenantStatus status = _policy == RegistrationPolicy.Open ? TenantStatus.Active : TenantStatus.Pending;
         uint40 createdAt = uint40(block.timestamp);
-        _tenants[tenantId] =
-            StoredTenant({owner: msg.sender, status: status, createdAt: createdAt, operatorEpoch: 0});
+        _tenants[tenantId] = StoredTenant({owner: msg.sender, status: status, createdAt: createdAt, operatorEpoch: 0});
         _setMetadata(tenantId, metadataURI, metadataHash);
 
         uint64 seq = _nextSeq();
@@ -126,9 +126,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         _append(
             seq,
             abi.encodePacked(
-                TenantMetadataUpdated.selector,
-                bytes32(uint256(tenantId)),
-                abi.encode(metadataURI, metadataHash, seq)
+                TenantMetadataUpdated.selector, bytes32(uint256(tenantId)), abi.encode(metadataURI, metadataHash, seq)
             )
         );
         emit TenantMetadataUpdated(tenantId, metadataURI, metadataHash, seq);
@@ -185,10 +183,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     // -------------------------------------------------------------------------------- operators
 
     /// @inheritdoc ITenantRegistry
-    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt)
-        external
-        onlyTenantOwner(tenantId)
-    {
+    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt) external onlyTenantOwner(tenantId) {
         if (operator == address(0)) revert RegistryZeroAddress();
         if (expiresAt <= block.timestamp) revert RegistryExpiryInPast(expiresAt, block.timestamp);
         _checkNotClosed(tenantId);
@@ -227,19 +222,14 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     // ---------------------------------------------------------------------------------- admin
 
     /// @inheritdoc ITenantRegistry
-    function setQuota(uint64 tenantId, bytes32 resourceClass, uint64 maxUnits)
-        external
-        onlyRole(Roles.ADMIN_ROLE)
-    {
+    function setQuota(uint64 tenantId, bytes32 resourceClass, uint64 maxUnits) external onlyRole(Roles.ADMIN_ROLE) {
         if (resourceClass == bytes32(0)) revert RegistryZeroResourceClass();
         _checkExists(tenantId);
         _quotas[tenantId][resourceClass] = maxUnits;
         uint64 seq = _nextSeq();
         _append(
             seq,
-            abi.encodePacked(
-                QuotaSet.selector, bytes32(uint256(tenantId)), resourceClass, abi.encode(maxUnits, seq)
-            )
+            abi.encodePacked(QuotaSet.selector, bytes32(uint256(tenantId)), resourceClass, abi.encode(maxUnits, seq))
         );
         emit QuotaSet(tenantId, resourceClass, maxUnits, seq);
     }

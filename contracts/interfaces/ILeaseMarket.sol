@@ -304,9 +304,7 @@ interface ILeaseMarket is IJournal {
     /// @param units Units (non-zero, free in the pool, within the tenant's quota for the class)
     /// @param duration Seconds (within the pool's bounds)
     /// @return leaseId The new lease's id
-    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration)
-        external
-        returns (uint64 leaseId);
+    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration) external returns (uint64 leaseId);
 
     /// @notice Extend a running lease at its locked price. The tenant's authorized accounts only.
     /// The pool's status and duration bounds do not apply: the lease already holds its units, and a

@@ -165,9 +165,7 @@ contract AnchorHandler {
 
     // ------------------------------------------------------------------------------ internals
 
-    function _anchor(uint256 tenantSeed, uint256 actorSeed, uint256 digestSeed, uint32 count, bytes4 action)
-        internal
-    {
+    function _anchor(uint256 tenantSeed, uint256 actorSeed, uint256 digestSeed, uint32 count, bytes4 action) internal {
         uint64 tenantId = _tenant(tenantSeed);
         address caller = _caller(actorSeed, tenantId);
         bytes32 digest = _digest(digestSeed);
