@@ -79,7 +79,7 @@ slither: setup ## static analysis report (the suite asserts on it in tests/tooli
 	slither contracts --solc-standard-json --solc $(SOLC) --filter-paths 'node_modules|contracts/test' \
 	  --solc-remaps '@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/' --exclude-dependencies
 
-abi: setup ## compile and export the deployed contracts' ABIs into offchain/abi/
+abi: setup ## compile and export the deployed contracts' ABIs into offchain/chain/abi/
 	$(BIN)/ape compile
 	$(BIN)/python -m offchain._toolchain.export_abi
 

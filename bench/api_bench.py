@@ -40,8 +40,8 @@ import _readme  # bench/, on the path when this runs as a script
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offchain.demo import Stack  # noqa: E402
-from offchain.devnet import dev_account  # noqa: E402 -- after the path set-up
+from offchain.chain.devnet import dev_account  # noqa: E402 -- after the path set-up
+from offchain.demo.runner import Stack  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

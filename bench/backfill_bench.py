@@ -3,8 +3,8 @@
 No chain: the event mix of ``bench/mirror_bench.py`` (leases opened one per block, six rounds of
 settlements in ``claim`` batches of 100 with their ``EarningsClaimed``, closes in batches of 100,
 anchors for the rest) is generated as JSON-RPC logs from the ABIs (``tests/mirror/_synthetic_logs``)
-and served to the real :class:`~offchain.follower.Follower` by an in-memory stand-in for the node,
-so what is timed is the mirror's own work in a backfill:
+and served to the real :class:`~offchain.mirror.follower.Follower` by an in-memory stand-in for the
+node, so what is timed is the mirror's own work in a backfill:
 
 - *parse*: ``parse_json`` of ``eth_getLogs`` answers of 2,000 blocks (the JSON bytes a node sends);
 - *decode*: ``Decoder.decode_many`` as the follower calls it (timed by wrapping it);
@@ -15,7 +15,7 @@ The same measurement runs on the ``offchain`` package of a git revision (``--aga
 ``HEAD``: extracted with ``git archive`` and imported as ``offchain_before``, the checkout is not
 touched) and on the working tree, alternating in one process, so both see the same machine. Both
 must end with the same state digest, and with journal heads equal to an independent replay
-(``offchain.journal.replay``). Times are CPU seconds of the applying thread (``--clock wall``
+(``offchain.mirror.journal.replay``). Times are CPU seconds of the applying thread (``--clock wall``
 for wall time), which a shared machine disturbs less than wall time; the table shows the best
 run and the median. ``--profile FILE`` runs the working tree once under cProfile instead.
 """
@@ -55,7 +55,7 @@ def generate(events: int) -> list[list[dict[str, Any]]]:
     """Blocks of logs (one transaction per block), the event mix of ``bench/mirror_bench.py``."""
     from _synthetic_logs import GPU, OWNER, PROVIDER, Logs
 
-    from offchain.decode import keccak256
+    from offchain.chain.decode import keccak256
 
     logs = Logs()
     blocks: list[list[dict[str, Any]]] = [[]]  # blocks[n - 1]: block n's logs (block 1 empty)
@@ -137,11 +137,12 @@ def generate(events: int) -> list[list[dict[str, Any]]]:
 
 
 def expected_heads(blocks: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:
-    """Each contract's journal ``(seq, head)`` by ``offchain.journal`` (not the state's code)."""
+    """Each contract's journal ``(seq, head)`` by ``offchain.mirror.journal`` (not the state's
+    code)."""
     from _synthetic_logs import ADDRESSES
 
-    from offchain.decode import Decoder
-    from offchain.journal import replay
+    from offchain.chain.decode import Decoder
+    from offchain.mirror.journal import replay
 
     decoder = Decoder(ADDRESSES)
     per: dict[str, list[tuple[list[bytes], bytes]]] = {}

@@ -374,7 +374,7 @@ def _verify_depth(depth: int, pattern: str) -> Callable[[Bench], int]:
 
     def one(bench: Bench, leaf: bytes, proof: list[bytes]) -> int:
         sys.path.insert(0, str(ROOT))
-        from offchain.merkle import process_proof
+        from offchain.anchoring.merkle import process_proof
 
         root = process_proof(leaf, proof)
         anchor = bench.contracts["DataAnchor"]

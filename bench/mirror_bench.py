@@ -46,14 +46,14 @@ from eth_hash.auto import keccak
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from offchain._rpc import RpcClient, parse_json  # noqa: E402
-from offchain.abi import CONTRACTS  # noqa: E402
-from offchain.decode import Decoder, contract_abi  # noqa: E402
-from offchain.follower import FollowerConfig  # noqa: E402
-from offchain.manifest import Deployment, Manifest, packaged_abi_sha256  # noqa: E402
-from offchain.mirror import Mirror, MirrorConfig  # noqa: E402
-from offchain.state import MirrorState  # noqa: E402
-from offchain.store import SnapshotStore  # noqa: E402
+from offchain.chain.abi import CONTRACTS  # noqa: E402
+from offchain.chain.decode import Decoder, contract_abi  # noqa: E402
+from offchain.chain.manifest import Deployment, Manifest, packaged_abi_sha256  # noqa: E402
+from offchain.chain.rpc import RpcClient, parse_json  # noqa: E402
+from offchain.mirror.follower import FollowerConfig  # noqa: E402
+from offchain.mirror.mirror import Mirror, MirrorConfig  # noqa: E402
+from offchain.mirror.state import MirrorState  # noqa: E402
+from offchain.mirror.store import SnapshotStore  # noqa: E402
 
 MNEMONIC = "test test test test test test test test test test test junk"
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")

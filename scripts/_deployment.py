@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from offchain.client import Web3Rpc
-from offchain.manifest import check_chain, default_path, load_manifest
+from offchain.chain.client import Web3Rpc
+from offchain.chain.manifest import check_chain, default_path, load_manifest
 
 deployment_option = click.option(
     "--deployment",
@@ -59,7 +59,7 @@ def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
 
 def resource_class(name: str) -> bytes:
     """``bytes32("gpu.h100")``."""
-    from offchain.client import resource_class as encode
+    from offchain.chain.client import resource_class as encode
 
     return encode(name)
 

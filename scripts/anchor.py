@@ -28,8 +28,8 @@ from scripts._deployment import contracts, deployment_option
 @click.option("--uri", default="", help="Where the batch can be found.")
 def cli(provider, account, deployment, path, tenant_id, out_dir, uri):
     """Anchor PATH (a file alone, or a directory as one Merkle batch with proof bundles)."""
-    from offchain._anchoring import plan_directory, write_bundles
-    from offchain.merkle import digest_file
+    from offchain.anchoring.files import plan_directory, write_bundles
+    from offchain.anchoring.merkle import digest_file
 
     deployed = contracts(provider, deployment)
     if path.is_file():

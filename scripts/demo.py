@@ -1,7 +1,7 @@
 """The demo scenario on a fresh Anvil: ``ape run demo --network ethereum:local:foundry``.
 
 Deploys with ``scripts/deploy.py`` (development account 0 is the platform admin), plays the
-scenario of :mod:`offchain._scenario` through the web3.py client (three tenants, two providers,
+scenario of :mod:`offchain.demo.scenario` through the web3.py client (three tenants, two providers,
 three pools, leases through every end, escrow in and out, a batch of files anchored with proof
 bundles, a single file anchored, one anchor revoked), then prints what the chain holds. For the
 full main job (mirror, HTTP API, on-chain verification) run ``make demo``.
@@ -26,8 +26,8 @@ def cli(provider, workdir):
     """Deploy, then play the demo scenario (needs a devnet: time moves with Anvil's RPC)."""
     from ape import accounts, chain, project
 
-    from offchain import _scenario
-    from offchain.client import LeaseholdClient
+    from offchain.chain.client import LeaseholdClient
+    from offchain.demo import scenario as _scenario
     from scripts.deploy import deploy_all, write_manifest
 
     workdir = workdir or Path(tempfile.mkdtemp(prefix="leasehold-demo-"))

@@ -9,8 +9,8 @@ it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), then writes
 ``deployments/<chain id>.json`` atomically (``offchain/manifest.py`` reads it). An existing manifest
 is never overwritten without ``--force``, and the check happens before anything is sent.
 
-The deployed ABIs must equal the packaged ``offchain/abi/*.json`` (the mirror decodes with those and
-refuses a manifest whose ``abiSha256`` differs): run ``make abi`` first if they are stale.
+The deployed ABIs must equal the packaged ``offchain/chain/abi/*.json`` (the mirror decodes with
+those and refuses a manifest whose ``abiSha256`` differs): run ``make abi`` first if they are stale.
 
 ``deploy_to_url(url, out_dir)`` does the same from Python against a running node (the demo uses it).
 """
@@ -50,7 +50,7 @@ class StaleAbiError(click.ClickException):
 
     def __init__(self, names: list[str]) -> None:
         super().__init__(
-            f"offchain/abi/{{{','.join(names)}}}.json differ from the compiled contracts: "
+            f"offchain/chain/abi/{{{','.join(names)}}}.json differ from the compiled contracts: "
             "run 'make abi' (the mirror decodes events with the packaged ABIs)"
         )
 

@@ -32,7 +32,7 @@ import ape
 import pytest
 
 from offchain._toolchain.doctor import problems
-from offchain.devnet import free_port
+from offchain.chain.devnet import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,8 +1,7 @@
-"""Export the ABIs of the deployed contracts from ape's build output into ``offchain/abi/``.
+"""Export the ABIs of the deployed contracts from ape's build output into ``offchain/chain/abi/``.
 
-Run after ``ape compile`` (``make abi`` does both). Writes ``offchain/abi/<Contract>.json``, sorted
-and indented so diffs stay readable.
-"""
+Run after ``ape compile`` (``make abi`` does both). Writes ``offchain/chain/abi/<Contract>.json``,
+sorted and indented so diffs stay readable."""
 
 from __future__ import annotations
 
@@ -11,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from offchain.abi import CONTRACTS
+from offchain.chain.abi import CONTRACTS
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".build" / "__local__.json"
-OUT = ROOT / "offchain" / "abi"
+OUT = ROOT / "offchain" / "chain" / "abi"
 
 
 def compiled_abis(build: Path = BUILD) -> dict[str, list[dict[str, Any]]]:

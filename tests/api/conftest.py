@@ -13,8 +13,8 @@ import ape
 import httpx
 import pytest
 
-from offchain._rpc import RpcClient
-from offchain.demo import Stack
+from offchain.chain.rpc import RpcClient
+from offchain.demo.runner import Stack
 
 
 @ape.fixture(scope="session", chain_isolation=False)

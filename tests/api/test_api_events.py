@@ -14,8 +14,8 @@ import time
 import httpx
 import pytest
 
-from offchain._views import TenantOut, dump
-from offchain.devnet import dev_account
+from offchain.chain.devnet import dev_account
+from offchain.models import TenantOut, dump
 
 
 class EventReader:

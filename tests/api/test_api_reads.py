@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain._views import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
+from offchain.models import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
 
 
 def test_tenants_page_lists_every_tenant_as_the_registry_has_it(api, chain_client):

@@ -70,6 +70,6 @@ def test_a_root_never_anchored_does_not_verify(api):
 
 
 def _leaf_hash(leaf: str) -> str:
-    from offchain.merkle import leaf_hash
+    from offchain.anchoring.merkle import leaf_hash
 
     return leaf_hash(bytes.fromhex(leaf[2:])).hex()

@@ -18,9 +18,9 @@ from typing import Any
 import ape
 import pytest
 
-from offchain._rpc import RpcClient
+from offchain.chain.rpc import RpcClient
 from offchain.cli import main
-from offchain.demo import Stack
+from offchain.demo.runner import Stack
 
 
 @dataclass(frozen=True, slots=True)

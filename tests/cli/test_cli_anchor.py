@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from offchain.merkle import digest_file
+from offchain.anchoring.merkle import digest_file
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from offchain import devnet
+from offchain.chain import devnet
 from offchain.cli import main
 
 

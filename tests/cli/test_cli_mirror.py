@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from e2e._proxy import FaultProxy, Faults
 
-from offchain.devnet import free_port
+from offchain.chain.devnet import free_port
 
 DEAD_RPC = "http://127.0.0.1:9"  # the discard port: nothing answers JSON-RPC there
 

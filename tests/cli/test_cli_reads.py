@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain._views import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
+from offchain.models import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
 
 
 def test_tenant_show_json_equals_the_registry_view(leasehold, chain_client):

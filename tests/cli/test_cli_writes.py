@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.client import PROVIDER_ROLE, CloseReason, LeaseStatus, PoolStatus, TenantStatus
-from offchain.client import resource_class as rc
-from offchain.devnet import dev_account
+from offchain.chain.client import PROVIDER_ROLE, CloseReason, LeaseStatus, PoolStatus, TenantStatus
+from offchain.chain.client import resource_class as rc
+from offchain.chain.devnet import dev_account
 
 STRANGER = dev_account(9).address
 OPERATOR = dev_account(4).address

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from offchain import devnet
-from offchain.client import LeaseholdClient, TenantStatus
-from offchain.demo import ROOT, Stack
+from offchain.chain import devnet
+from offchain.chain.client import LeaseholdClient, TenantStatus
+from offchain.demo.runner import ROOT, Stack
 
 APE = str(ROOT / ".venv" / "bin" / "ape")
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from offchain import devnet
+from offchain.chain import devnet
 from offchain.exceptions import DevnetError
 
 

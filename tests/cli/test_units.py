@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from offchain._units import parse_amount, parse_duration, show_amount, show_duration, show_time
+from offchain.cli.units import parse_amount, parse_duration, show_amount, show_duration, show_time
 from offchain.exceptions import InvalidValueError
 
 

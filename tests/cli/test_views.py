@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain._views import (
-    PoolOut,
-    TenantOut,
-    dump,
-    solidity_name,
-)
-from offchain.client import (
+from offchain.chain.client import (
     CloseReason,
     Pool,
     PoolStatus,
@@ -18,6 +12,12 @@ from offchain.client import (
     TenantStatus,
     resource_class,
     resource_class_name,
+)
+from offchain.models import (
+    PoolOut,
+    TenantOut,
+    dump,
+    solidity_name,
 )
 
 OWNER = "0x" + "11" * 20

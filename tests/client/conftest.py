@@ -1,21 +1,20 @@
 """A full deployment driven through the web3.py client on the in-process chain.
 
-ape deploys (it is the test harness); everything after goes through :mod:`offchain.client`, signing
-locally with the test accounts' keys exactly as a user's script would.
-"""
+ape deploys (it is the test harness); everything after goes through :mod:`offchain.chain.client`,
+signing locally with the test accounts' keys exactly as a user's script would."""
 
 from __future__ import annotations
 
 import pytest
 from eth_account import Account
 
-from offchain.client import (
+from offchain.chain.client import (
     PROVIDER_ROLE,
     Addresses,
     LeaseholdClient,
     resource_class,
 )
-from offchain.manifest import packaged_abi_sha256
+from offchain.chain.manifest import packaged_abi_sha256
 
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = resource_class("gpu.h100")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.client import AnchorRecord, Inclusion, TenantStatus
+from offchain.anchoring.merkle import MerkleTree, digest_bytes
+from offchain.chain.client import AnchorRecord, Inclusion, TenantStatus
 from offchain.exceptions import ContractRevertError, UnknownAnchorError
-from offchain.merkle import MerkleTree, digest_bytes
 
 DIGEST = digest_bytes(b"hello, leasehold")
 FILES = [digest_bytes(f"file {n}".encode()) for n in range(5)]

@@ -8,7 +8,7 @@ import socket
 import pytest
 from web3 import Web3
 
-from offchain.client import LeaseholdClient
+from offchain.chain.client import LeaseholdClient
 from offchain.exceptions import ChainUnavailableError, ManifestError, NoSignerError
 
 

@@ -8,8 +8,8 @@ from eth_hash.auto import keccak
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from offchain.abi import CONTRACTS, load_abi
-from offchain.client import TenantStatus, decode_revert, error_table
+from offchain.chain.abi import CONTRACTS, load_abi
+from offchain.chain.client import TenantStatus, decode_revert, error_table
 
 
 def _selector(signature: str) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.client import (
+from offchain.chain.client import (
     CloseReason,
     Escrow,
     LeaseStatus,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from offchain.client import (
+from offchain.chain.client import (
     ADMIN_ROLE,
     PROVIDER_ROLE,
     Authorization,

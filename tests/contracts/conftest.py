@@ -8,7 +8,8 @@ Helpers for the specification-style tests (all fixtures, so any test module can 
   every argument of the error must be named and equal (ape alone ignores names it does not know).
 - ``events(receipt, contract)`` and ``expect("Event", **args)``: a contract's logs as plain dicts,
   compared by equality, every argument included.
-- ``journal(contract)``: replays the contract's journaled logs with ``offchain.journal`` and checks
+- ``journal(contract)``: replays the contract's journaled logs with ``offchain.mirror.journal`` and
+checks
   its ``journal()`` view and each event's ``seq``.
 - ``now()``, ``warp(seconds)``, ``block_time(receipt)``: block time.
 """
@@ -24,7 +25,7 @@ import pytest
 from eth_abi import decode
 from eth_hash.auto import keccak
 
-from offchain.journal import JournalState
+from offchain.mirror.journal import JournalState
 
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")

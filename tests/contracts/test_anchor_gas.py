@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from offchain.merkle import process_proof
+from offchain.anchoring.merkle import process_proof
 
 pytestmark = pytest.mark.anvil
 

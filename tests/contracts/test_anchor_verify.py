@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from offchain.merkle import MerkleTree, leaf_hash
+from offchain.anchoring.merkle import MerkleTree, leaf_hash
 
 MAX_PROOF_LENGTH = 64
 NOT_ANCHORED = (False, 0, 0, 0)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.bundle import ProofBundle, bundles_for, verify_onchain
+from offchain.anchoring.bundle import ProofBundle, bundles_for, verify_onchain
+from offchain.anchoring.merkle import MerkleTree
 from offchain.exceptions import BundleVerificationError
-from offchain.merkle import MerkleTree
 
 NOT_ANCHORED = (False, 0, 0, 0)
 SETTINGS = settings(

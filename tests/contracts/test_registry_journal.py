@@ -1,7 +1,7 @@
 """The registry's journal, and a model of the whole registry driven by random sequences.
 
 Every journaled event carries the next sequence number; the head recomputed in Python from the logs
-(``offchain.journal``) equals the contract's ``journal()`` after any sequence of operations.
+(``offchain.mirror.journal``) equals the contract's ``journal()`` after any sequence of operations.
 """
 
 from __future__ import annotations

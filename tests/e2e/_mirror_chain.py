@@ -6,8 +6,8 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
-from offchain.follower import FollowerConfig
-from offchain.mirror import MirrorConfig
+from offchain.mirror.follower import FollowerConfig
+from offchain.mirror.mirror import MirrorConfig
 
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from _mirror_chain import ADMIN_DELAY, PROVIDER_ROLE, ZERO, fast_config
 
-from offchain.abi import CONTRACTS
-from offchain.manifest import Manifest, load_manifest, packaged_abi_sha256
-from offchain.mirror import Mirror
+from offchain.chain.abi import CONTRACTS
+from offchain.chain.manifest import Manifest, load_manifest, packaged_abi_sha256
+from offchain.mirror.mirror import Mirror
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,11 @@ from typing import Any
 import ape
 import pytest
 
-from offchain import devnet
-from offchain._views import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
+from offchain.chain import devnet
 from offchain.cli import main as leasehold_main
-from offchain.demo import ROOT, Stack
-from offchain.mirror import Mirror
+from offchain.demo.runner import ROOT, Stack
+from offchain.mirror.mirror import Mirror
+from offchain.models import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
 
 pytestmark = pytest.mark.anvil
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from _mirror_chain import fast_config
 
-from offchain.mirror import Mirror
+from offchain.mirror.mirror import Mirror
 
 pytestmark = pytest.mark.anvil
 

@@ -14,7 +14,7 @@ from _mirror_chain import Driver, fast_config
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.mirror import Mirror
+from offchain.mirror.mirror import Mirror
 
 pytestmark = pytest.mark.anvil
 

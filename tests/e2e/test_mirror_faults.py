@@ -11,7 +11,7 @@ import pytest
 from _mirror_chain import Driver, fast_config
 from _proxy import FaultProxy, Faults
 
-from offchain.mirror import Mirror
+from offchain.mirror.mirror import Mirror
 
 pytestmark = pytest.mark.anvil
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from _mirror_chain import GPU, fast_config
 
-from offchain.journal import JournalState
-from offchain.mirror import Mirror
+from offchain.mirror.journal import JournalState
+from offchain.mirror.mirror import Mirror
 
 pytestmark = pytest.mark.anvil
 

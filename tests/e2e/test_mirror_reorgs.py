@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from _mirror_chain import fast_config
 
-from offchain.mirror import Mirror, Notification
-from offchain.state import Kind
+from offchain.mirror.mirror import Mirror, Notification
+from offchain.mirror.state import Kind
 
 pytestmark = pytest.mark.anvil
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from _mirror_chain import Driver, fast_config
 
-from offchain.mirror import Mirror
+from offchain.mirror.mirror import Mirror
 
 pytestmark = pytest.mark.anvil
 ROOT = Path(__file__).resolve().parents[2]

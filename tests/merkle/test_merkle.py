@@ -1,4 +1,5 @@
-"""offchain.merkle: trees over 32-byte digests, the same as OpenZeppelin's StandardMerkleTree."""
+"""offchain.anchoring.merkle: trees over 32-byte digests, the same as OpenZeppelin's
+StandardMerkleTree."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from eth_hash.auto import keccak
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from offchain.anchoring.merkle import (
+    MerkleTree,
+    digest_bytes,
+    digest_file,
+    hash_pair,
+    leaf_hash,
+    process_proof,
+    verify_proof,
+)
 from offchain.exceptions import (
     DuplicateLeafError,
     EmptyTreeError,
@@ -18,15 +28,6 @@ from offchain.exceptions import (
     LeaseholdError,
     UnknownLeafError,
     UnsupportedAlgorithmError,
-)
-from offchain.merkle import (
-    MerkleTree,
-    digest_bytes,
-    digest_file,
-    hash_pair,
-    leaf_hash,
-    process_proof,
-    verify_proof,
 )
 
 A, B, C = (bytes([i]) * 32 for i in (0x11, 0x22, 0x33))

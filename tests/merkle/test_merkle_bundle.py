@@ -1,5 +1,5 @@
-"""offchain.bundle: proof bundles written, read back and verified offline (on-chain verification is
-in tests/contracts/test_merkle_onchain.py)."""
+"""offchain.anchoring.bundle: proof bundles written, read back and verified offline (on-chain
+verification is in tests/contracts/test_merkle_onchain.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from offchain.bundle import ProofBundle, bundles_for, verify_offline
+from offchain.anchoring.bundle import ProofBundle, bundles_for, verify_offline
+from offchain.anchoring.merkle import MerkleTree, digest_bytes
 from offchain.exceptions import BundleFormatError, BundleVerificationError
-from offchain.merkle import MerkleTree, digest_bytes
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 TX = "0x" + "ab" * 32

@@ -1,4 +1,5 @@
-"""offchain.merkle against OpenZeppelin's JavaScript StandardMerkleTree (@openzeppelin/merkle-tree).
+"""offchain.anchoring.merkle against OpenZeppelin's JavaScript StandardMerkleTree
+(@openzeppelin/merkle-tree).
 
 One Node process builds every tree of a batch; roots, node arrays, leaf positions and every proof
 must be identical, and each library must accept the other's dump.
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offchain.merkle import MerkleTree
+from offchain.anchoring.merkle import MerkleTree
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [*range(1, 41), 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025]

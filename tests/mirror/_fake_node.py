@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from offchain.decode import Decoder, keccak256
+from offchain.chain.decode import Decoder, keccak256
 
 
 class NodeError(Exception):

@@ -9,8 +9,8 @@ from typing import Any
 
 from eth_abi import encode as abi_encode
 
-from offchain.abi import CONTRACTS
-from offchain.decode import Decoder, Event
+from offchain.chain.abi import CONTRACTS
+from offchain.chain.decode import Decoder, Event
 
 ADDRESSES = {
     "TenantRegistry": "0x" + "a1" * 20,

@@ -11,8 +11,8 @@ from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.abi import CONTRACTS
-from offchain.decode import Decoder, checksum_bytes, contract_abi, keccak256, to_checksum
+from offchain.chain.abi import CONTRACTS
+from offchain.chain.decode import Decoder, checksum_bytes, contract_abi, keccak256, to_checksum
 from offchain.exceptions import DecodeError
 
 ADDRESSES = {

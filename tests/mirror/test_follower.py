@@ -8,11 +8,11 @@ import pytest
 from _fake_node import FakeChain, Writer, serve
 from _synthetic_logs import ADDRESSES
 
-from offchain._rpc import RpcClient
-from offchain.decode import Decoder
+from offchain.chain.decode import Decoder
+from offchain.chain.rpc import RpcClient
 from offchain.exceptions import ReorgTooDeepError
-from offchain.follower import Follower, FollowerConfig
-from offchain.state import Changes, Kind, MirrorState
+from offchain.mirror.follower import Follower, FollowerConfig
+from offchain.mirror.state import Changes, Kind, MirrorState
 
 DECODER = Decoder(ADDRESSES)
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from _fake_node import FakeChain, serve
 
-from offchain._rpc import RpcClient
+from offchain.chain.manifest import check_chain, load_manifest, packaged_abi_sha256, parse_manifest
+from offchain.chain.rpc import RpcClient
 from offchain.exceptions import ManifestError
-from offchain.manifest import check_chain, load_manifest, packaged_abi_sha256, parse_manifest
 
 NAMES = ("TenantRegistry", "DataAnchor", "LeaseMarket")
 

@@ -10,12 +10,12 @@ import pytest
 from _fake_node import FakeChain, FakeNode, Writer, serve
 from _synthetic_logs import ADDRESSES
 
-from offchain.decode import Decoder
+from offchain.chain.decode import Decoder
+from offchain.chain.manifest import Deployment, Manifest
 from offchain.exceptions import MirrorTimeoutError, StaleViewError
-from offchain.follower import FollowerConfig
-from offchain.manifest import Deployment, Manifest
-from offchain.mirror import Mirror, MirrorConfig, Notification
-from offchain.state import Kind, MirrorState
+from offchain.mirror.follower import FollowerConfig
+from offchain.mirror.mirror import Mirror, MirrorConfig, Notification
+from offchain.mirror.state import Kind, MirrorState
 
 DECODER = Decoder(ADDRESSES)
 

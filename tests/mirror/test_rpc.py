@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _fake_node import FakeChain, FakeNode, serve
 
-from offchain._rpc import RpcClient, classify_error
+from offchain.chain.rpc import RpcClient, classify_error
 from offchain.exceptions import RangeTooLargeError, RpcError, RpcUnavailableError
 
 

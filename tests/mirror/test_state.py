@@ -12,10 +12,10 @@ from _synthetic_logs import GPU, OPERATOR, OTHER, OWNER, PROVIDER, Logs
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from offchain.decode import Decoder, to_checksum
+from offchain.chain.decode import Decoder, to_checksum
 from offchain.exceptions import JournalGapError, MirrorStateError, StaleViewError
-from offchain.journal import replay
-from offchain.state import (
+from offchain.mirror.journal import replay
+from offchain.mirror.state import (
     END_BUCKET_SECONDS,
     Account,
     Anchor,

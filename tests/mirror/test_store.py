@@ -13,10 +13,10 @@ from _synthetic_logs import ADDRESSES, Logs
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offchain.decode import Decoder
+from offchain.chain.decode import Decoder
 from offchain.exceptions import SnapshotError
-from offchain.state import Changes, Kind, MirrorState
-from offchain.store import SnapshotStore
+from offchain.mirror.state import Changes, Kind, MirrorState
+from offchain.mirror.store import SnapshotStore
 
 DECODER = Decoder(ADDRESSES)
 IDENTITY = {"chainId": 31337, "contracts": {"DataAnchor": ["0xb2", 2, "0x02"]}}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from offchain.manifest import load_manifest
+from offchain.chain.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -132,11 +132,11 @@ def test_the_existing_manifest_is_refused_before_anything_is_deployed(tmp_path, 
 
 
 def test_a_stale_packaged_abi_stops_the_deployment(project, chain, accounts, monkeypatch, tmp_path):
-    abi_dir = tmp_path / "offchain" / "abi"
+    abi_dir = tmp_path / "offchain" / "chain" / "abi"
     abi_dir.mkdir(parents=True)
     for name in ("TenantRegistry", "DataAnchor", "LeaseMarket"):
         (abi_dir / f"{name}.json").write_bytes(
-            (ROOT / "offchain" / "abi" / f"{name}.json").read_bytes()
+            (ROOT / "offchain" / "chain" / "abi" / f"{name}.json").read_bytes()
         )
     (abi_dir / "DataAnchor.json").write_text("[]\n")
     monkeypatch.setattr(deploy, "ROOT", tmp_path)

@@ -1,12 +1,11 @@
 """What ``leasehold anchor`` and ``leasehold verify`` do, apart from printing.
 
 Anchoring a directory: hash every file (with a progress bar), build the batch with
-:class:`offchain.merkle.MerkleTree`, anchor its root, then write one proof bundle per file
-(:mod:`offchain.bundle`) and the tree (``tree.json``, OpenZeppelin's ``standard-v1``). Bundles are
-staged in a temporary directory beside the output and each is moved into place with an atomic
-rename, so an interrupted run leaves complete bundles or none, never a half-written file; and a
-rerun finds the root already anchored by the same tenant and only writes what is missing.
-"""
+:class:`offchain.anchoring.merkle.MerkleTree`, anchor its root, then write one proof bundle per file
+(:mod:`offchain.anchoring.bundle`) and the tree (``tree.json``, OpenZeppelin's ``standard-v1``).
+Bundles are staged in a temporary directory beside the output and each is moved into place with an
+atomic rename, so an interrupted run leaves complete bundles or none, never a half-written file; and
+a rerun finds the root already anchored by the same tenant and only writes what is missing."""
 
 from __future__ import annotations
 
@@ -20,14 +19,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from offchain.bundle import ProofBundle, bundles_for, verify_offline, verify_onchain
-from offchain.client import hex32
+from offchain.anchoring.bundle import ProofBundle, bundles_for, verify_offline, verify_onchain
+from offchain.anchoring.merkle import MerkleTree, digest_file
+from offchain.chain.client import hex32
 from offchain.exceptions import (
     BundleVerificationError,
     InvalidValueError,
     UnknownAnchorError,
 )
-from offchain.merkle import MerkleTree, digest_file
 
 BUNDLE_SUFFIX = ".bundle.json"
 TREE_FILE = "tree.json"
@@ -85,8 +84,8 @@ def _hash_all(files: list[Path], algorithm: str, show_progress: bool, console: A
 
 def _anchor_tx_of(client: Any, root: bytes, block_number: int) -> str:
     """The hash of the transaction that emitted ``BatchAnchored(root)`` in ``block_number``."""
-    from offchain.abi import load_abi
-    from offchain.decode import event_topic
+    from offchain.chain.abi import load_abi
+    from offchain.chain.decode import event_topic
 
     entry = next(e for e in load_abi("DataAnchor") if e.get("name") == "BatchAnchored")
     logs = client.w3.eth.get_logs(

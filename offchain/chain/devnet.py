@@ -27,7 +27,7 @@ from typing import Any
 
 from offchain.exceptions import DevnetError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUN_DIR = ROOT / ".leasehold" / "devnet"
 DEFAULT_PORT = 8545
 DEFAULT_CHAIN_ID = 31337
@@ -95,7 +95,7 @@ def rpc_chain_id(url: str, timeout: float = 1.0) -> int | None:
     """The chain id a node at ``url`` reports, or None when nothing answers JSON-RPC there.
 
     A probe, expected to fail while a node starts: one plain request, no retries, no log lines
-    (:class:`offchain._rpc.RpcClient` retries and logs each failure, as a follower should).
+    (:class:`offchain.chain.rpc.RpcClient` retries and logs each failure, as a follower should).
     """
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
     request = urllib.request.Request(

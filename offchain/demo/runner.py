@@ -1,7 +1,7 @@
 """The main job: ``make demo`` (``python -m offchain.demo``).
 
 On a fresh machine, after ``make setup``: start Anvil, deploy the three contracts, play the demo
-scenario (:mod:`offchain._scenario`), start the mirror and its HTTP API (``leasehold mirror
+scenario (:mod:`offchain.demo.scenario`), start the mirror and its HTTP API (``leasehold mirror
 serve``), print a summary read from the API (tenants, pool utilization, leases by status,
 anchors), and verify one file's proof bundle on chain, through the API and directly. Then stop
 what it started, unless ``--keep-running``.
@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -30,10 +29,10 @@ from typing import Any
 
 import click
 
-from offchain import devnet
+from offchain.chain import devnet
 from offchain.exceptions import BundleVerificationError, DevnetError, LeaseholdError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WORKDIR = ROOT / ".leasehold" / "demo"
 
 
@@ -82,7 +81,7 @@ class Stack:
         """A web3.py client of the deployment."""
         from web3 import Web3
 
-        from offchain.client import LeaseholdClient
+        from offchain.chain.client import LeaseholdClient
 
         if self.manifest_path is None:
             raise DevnetError("nothing is deployed yet")
@@ -91,7 +90,7 @@ class Stack:
 
     def play(self, say: Any = None) -> Any:
         """Run the demo scenario."""
-        from offchain import _scenario
+        from offchain.demo import scenario as _scenario
 
         started = time.perf_counter()
         client = self.client()
@@ -223,7 +222,7 @@ def _get_json(url: str) -> Any:
 
 
 def _rpc_block_number(url: str) -> int:
-    from offchain._rpc import RpcClient
+    from offchain.chain.rpc import RpcClient
 
     client = RpcClient(url, timeout=10, attempts=3)
     try:
@@ -291,7 +290,7 @@ def verify_one(stack: Stack, console: Any) -> dict[str, Any]:
     """Verify one file's bundle: through the API (mirror and chain) and directly on chain."""
     from web3 import Web3
 
-    from offchain.bundle import ProofBundle, verify_onchain
+    from offchain.anchoring.bundle import ProofBundle, verify_onchain
 
     scenario = stack.scenario
     bundle_path = sorted(Path(scenario.bundles_dir).rglob("*.bundle.json"))[0]
@@ -389,8 +388,3 @@ def main(argv: list[str] | None = None) -> int:
         console.print("interrupted")
         return 130
     return 0
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    sys.exit(main())

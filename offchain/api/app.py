@@ -2,7 +2,7 @@
 
 Served by ``leasehold mirror serve`` (uvicorn). Every read answers from one pinned view of the
 mirror (one block: a response never mixes two blocks) and says which block in the
-``X-Leasehold-Block`` header. Entities have the JSON shape of :mod:`offchain._views`, the same the
+``X-Leasehold-Block`` header. Entities have the JSON shape of :mod:`offchain.models`, the same the
 CLI prints with ``--json``. Listings page by id: ``?after=<last id>&limit=<n>``, and answer
 ``{"items": [...], "total": n, "next": <cursor or null>}``.
 
@@ -36,7 +36,15 @@ from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from offchain import __version__
-from offchain._views import (
+from offchain.chain.client import hex32, parse_address, parse_bytes32, resource_class_name
+from offchain.exceptions import (
+    BundleFormatError,
+    BundleVerificationError,
+    InvalidValueError,
+    LeaseholdError,
+    StaleViewError,
+)
+from offchain.models import (
     AnchorOut,
     EscrowOut,
     LeaseOut,
@@ -45,20 +53,12 @@ from offchain._views import (
     TenantOut,
     plain,
 )
-from offchain.client import hex32, parse_address, parse_bytes32, resource_class_name
-from offchain.exceptions import (
-    BundleFormatError,
-    BundleVerificationError,
-    InvalidValueError,
-    LeaseholdError,
-    StaleViewError,
-)
 
 if TYPE_CHECKING:
-    from offchain._rpc import RpcStatus
-    from offchain.audit import AuditReport, JournalCheck
-    from offchain.mirror import Mirror, MirrorStatus, Notification
-    from offchain.state import View
+    from offchain.chain.rpc import RpcStatus
+    from offchain.mirror.audit import AuditReport, JournalCheck
+    from offchain.mirror.mirror import Mirror, MirrorStatus, Notification
+    from offchain.mirror.state import View
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -167,7 +167,7 @@ class SummaryOut(_Model):
 
 
 class MirrorPort:
-    """What the API needs from the mirror (:class:`offchain.mirror.Mirror`), in one place."""
+    """What the API needs from the mirror (:class:`offchain.mirror.mirror.Mirror`), in one place."""
 
     def __init__(self, mirror: Mirror) -> None:
         self.mirror = mirror
@@ -472,7 +472,7 @@ def _address(text: str, what: str) -> str:
 
 
 def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
-    """The API over a mirror (:class:`offchain.mirror.Mirror`; start it separately)."""
+    """The API over a mirror (:class:`offchain.mirror.mirror.Mirror`; start it separately)."""
     port = MirrorPort(mirror)
     broadcast = Broadcast()
     metrics = Metrics()
@@ -633,7 +633,7 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
         limit: int = limit_q,
     ) -> Response:
         """Leases by id (ids are journal sequence numbers: increasing, not contiguous)."""
-        from offchain.state import LeaseStatus
+        from offchain.mirror.state import LeaseStatus
 
         provider_addr = _address(provider, "provider") if provider else None
         wanted = _status_filter(status, ("Active", "Closed"))
@@ -806,7 +806,7 @@ def _status_filter(value: str | None, allowed: tuple[str, ...]) -> str | None:
 
 
 def _class_filter(value: str) -> bytes:
-    from offchain.client import resource_class
+    from offchain.chain.client import resource_class
 
     try:
         if value.startswith("0x") and len(value) == 66:
@@ -829,7 +829,7 @@ def _paged(views: list[Any], key: Callable[[Any], int], after: int, limit: int) 
 async def _verify(
     port: MirrorPort, data: dict[str, Any], onchain: bool, digest: str | None
 ) -> Response:
-    from offchain.bundle import ProofBundle, verify_offline, verify_onchain
+    from offchain.anchoring.bundle import ProofBundle, verify_offline, verify_onchain
 
     try:
         bundle = ProofBundle.from_dict(data, "posted bundle")
@@ -947,7 +947,7 @@ def _status(port: MirrorPort) -> StatusOut:
 
 
 def _summary(view: Any) -> SummaryOut:
-    from offchain.state import LeaseStatus
+    from offchain.mirror.state import LeaseStatus
 
     tenants: dict[str, int] = {}
     for i in range(1, view.tenant_count() + 1):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from offchain.abi import CONTRACTS
-from offchain.decode import packaged_abi_path
+from offchain.chain.abi import CONTRACTS
+from offchain.chain.decode import packaged_abi_path
 from offchain.exceptions import ManifestError
 
 SCHEMA = 1
@@ -83,7 +83,7 @@ class Manifest:
 
 
 def packaged_abi_sha256(contract: str) -> str:
-    """sha256 (hex) of the packaged ``offchain/abi/<contract>.json`` bytes."""
+    """sha256 (hex) of the packaged ``offchain/chain/abi/<contract>.json`` bytes."""
     return hashlib.sha256(packaged_abi_path(contract).read_bytes()).hexdigest()
 
 

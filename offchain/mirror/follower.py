@@ -1,4 +1,5 @@
-"""Follow the chain into a :class:`~offchain.state.MirrorState`: backfill, live, finality, reorgs.
+"""Follow the chain into a :class:`~offchain.mirror.state.MirrorState`: backfill, live, finality,
+reorgs.
 
 The follower keeps a cursor (the state's block), a finality rule and a batch size (ethereum-etl's
 streamer shape):
@@ -7,8 +8,8 @@ streamer shape):
   flight on worker threads and applied strictly in order on the follower's thread. A node's "range
   too large / too many results" answer halves the chunk (recursively) instead of failing the sync,
   and the chunk size adapts to the answers (towards ``target_logs`` per request). Final blocks are
-  never undone, so a chunk is applied with :meth:`~offchain.state.MirrorState.apply_final`: no
-  undo kept, and the chunk reports one net change per entry it changed (the journal's included).
+  never undone, so a chunk is applied with :meth:`~offchain.mirror.state.MirrorState.apply_final`:
+  no undo kept, and the chunk reports one net change per entry it changed (the journal's included).
 - **Live** blocks above finality are read one by one: headers in one batch, then each block's logs
   by block hash (EIP-234), so the logs always belong to the header they are applied with. Each
   applied block is kept with its hash, parent hash, raw logs and undo changes until it is
@@ -34,12 +35,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from offchain._rpc import NewHeads, RpcClient
-from offchain.decode import Decoder
+from offchain.chain.decode import Decoder
+from offchain.chain.rpc import NewHeads, RpcClient
 from offchain.exceptions import RangeTooLargeError, ReorgTooDeepError, RpcError
-from offchain.state import ZERO_HASH, Change, Changes, MirrorState
+from offchain.mirror.state import ZERO_HASH, Change, Changes, MirrorState
 
-log = logging.getLogger("offchain.follower")
+log = logging.getLogger("offchain.mirror.follower")
 
 Header = dict[str, Any]
 LogDict = dict[str, Any]

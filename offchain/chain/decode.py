@@ -28,8 +28,8 @@ from typing import Any
 
 from eth_abi.abi import decode as eth_abi_decode
 
-import offchain.abi as _abi_module
-from offchain.abi import ABI, CONTRACTS, load_abi
+import offchain.chain.abi as _abi_module
+from offchain.chain.abi import ABI, CONTRACTS, load_abi
 from offchain.exceptions import DecodeError
 
 # safe-pysha3 is ~5x faster than eth-hash's pycryptodome backend, and a keccak per log matters here.
@@ -52,14 +52,15 @@ except ImportError:  # pragma: no cover - exercised only without safe-pysha3
 
 
 def packaged_abi_path(contract: str) -> Path:
-    """Where ``offchain/abi/<contract>.json`` lives, found from ``offchain.abi``'s own file."""
+    """Where ``offchain/chain/abi/<contract>.json`` lives, found from ``offchain.chain.abi``'s own
+    file."""
     return Path(_abi_module.__file__).with_name("abi") / f"{contract}.json"
 
 
 def contract_abi(contract: str) -> ABI:
-    """:func:`offchain.abi.load_abi`, or the same file read by path when ``importlib.resources``
-    cannot see the package (a ``tests/offchain`` directory on ``sys.path`` makes ``offchain`` a
-    namespace package there)."""
+    """:func:`offchain.chain.abi.load_abi`, or the same file read by path when
+    ``importlib.resources`` cannot see the package (a ``tests/offchain`` directory on ``sys.path``
+    makes ``offchain`` a namespace package there)."""
     try:
         return load_abi(contract)
     except (OSError, TypeError):
@@ -465,7 +466,8 @@ class Decoder:
 
     Args:
         addresses: contract name -> deployed address (any case).
-        abis: contract name -> ABI; defaults to the packaged ABIs (:func:`offchain.abi.load_abi`).
+        abis: contract name -> ABI; defaults to the packaged ABIs
+        (:func:`offchain.chain.abi.load_abi`).
     """
 
     def __init__(
@@ -492,7 +494,8 @@ class Decoder:
 
     @classmethod
     def for_deployment(cls, addresses: Mapping[str, str]) -> Decoder:
-        """A decoder for the packaged ABIs of :data:`offchain.abi.CONTRACTS` at these addresses."""
+        """A decoder for the packaged ABIs of :data:`offchain.chain.abi.CONTRACTS` at these
+        addresses."""
         missing = [c for c in CONTRACTS if c not in addresses]
         if missing:
             raise DecodeError("deployment", f"no address for {', '.join(missing)}")

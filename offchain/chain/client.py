@@ -1,14 +1,14 @@
 """A typed web3.py client for the three Leasehold contracts.
 
-Built from the deployment manifest and the ABIs shipped in ``offchain/abi/``; needs only web3.py at
-run time. Every view returns a dataclass (the mirror's entity classes from :mod:`offchain.state`,
-so a chain read and a mirror read of the same thing compare equal), every write returns a
-:class:`TxResult`, and
-every revert raises :class:`~offchain.exceptions.ContractRevertError` carrying the decoded custom
-error (name and arguments) instead of raw revert data::
+Built from the deployment manifest and the ABIs shipped in ``offchain/chain/abi/``; needs only
+web3.py at run time. Every view returns a dataclass (the mirror's entity classes from
+:mod:`offchain.mirror.state`, so a chain read and a mirror read of the same thing compare equal),
+every write returns a :class:`TxResult`, and every revert raises
+:class:`~offchain.exceptions.ContractRevertError` carrying the decoded custom error (name and
+arguments) instead of raw revert data::
 
     from web3 import Web3
-    from offchain.client import LeaseholdClient
+    from offchain.chain.client import LeaseholdClient
 
     w3 = Web3(Web3.HTTPProvider("http://127.0.0.1:8545"))
     client = LeaseholdClient.from_manifest(w3, "deployments/31337.json")
@@ -35,8 +35,9 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.types import RPCEndpoint
 
-from offchain.abi import CONTRACTS, load_abi
-from offchain.decode import Decoder, canonical_type
+from offchain.chain.abi import CONTRACTS, load_abi
+from offchain.chain.decode import Decoder, canonical_type
+from offchain.chain.manifest import Manifest, check_chain, load_manifest, parse_manifest
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
@@ -48,10 +49,9 @@ from offchain.exceptions import (
     UnknownPoolError,
     UnknownTenantError,
 )
-from offchain.manifest import Manifest, check_chain, load_manifest, parse_manifest
-from offchain.state import Account as Escrow
-from offchain.state import Anchor as AnchorRecord
-from offchain.state import (
+from offchain.mirror.state import Account as Escrow
+from offchain.mirror.state import Anchor as AnchorRecord
+from offchain.mirror.state import (
     CloseReason,
     Lease,
     LeaseStatus,
@@ -246,7 +246,7 @@ class Addresses:
     market: str
 
     def by_contract(self) -> dict[str, str]:
-        """Address of each of :data:`offchain.abi.CONTRACTS`."""
+        """Address of each of :data:`offchain.chain.abi.CONTRACTS`."""
         return {
             "TenantRegistry": self.registry,
             "DataAnchor": self.anchor,
@@ -457,7 +457,8 @@ class _Bound:
         return TransactionFailedError(tx_hash, f"{self.name}.{function}")
 
     def _decode_logs(self, logs: Sequence[Mapping[str, Any]]) -> Iterator[EventLog]:
-        """This contract's events, decoded by the mirror's decoder (:mod:`offchain.decode`)."""
+        """This contract's events, decoded by the mirror's decoder
+        (:mod:`offchain.chain.decode`)."""
         if self._decoder is None:
             return
         for log in logs:
@@ -1027,10 +1028,11 @@ class LeaseholdClient:
 
         Args:
             w3: A connected ``Web3``.
-            manifest: A loaded :class:`~offchain.manifest.Manifest`, its parsed JSON, or the path
-                of ``deployments/<chain-id>.json`` (read by ``offchain.manifest.load_manifest``).
+            manifest: A loaded :class:`~offchain.chain.manifest.Manifest`, its parsed JSON, or the
+                path of ``deployments/<chain-id>.json`` (read by
+                ``offchain.chain.manifest.load_manifest``).
             signer: Account for writes (optional).
-            check: Verify, with :func:`offchain.manifest.check_chain`, that the node is the
+            check: Verify, with :func:`offchain.chain.manifest.check_chain`, that the node is the
                 manifest's chain, still has each deploy block and holds each contract's code.
 
         Raises:
@@ -1066,7 +1068,8 @@ class LeaseholdClient:
 
 
 class Web3Rpc:
-    """JSON-RPC through web3's provider, in the shape :func:`offchain.manifest.check_chain` uses."""
+    """JSON-RPC through web3's provider, in the shape :func:`offchain.chain.manifest.check_chain`
+    uses."""
 
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3

@@ -33,9 +33,9 @@ from dataclasses import astuple, dataclass
 from enum import IntEnum
 from typing import Any, Final, NoReturn, TypeAlias
 
-from offchain.decode import Event, EventSpec, to_checksum
+from offchain.chain.decode import Event, EventSpec, to_checksum
 from offchain.exceptions import JournalGapError, MirrorStateError, StaleViewError
-from offchain.journal import JournalState, extend
+from offchain.mirror.journal import JournalState, extend
 
 ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 ZERO_HASH: Final = "0x" + "00" * 32

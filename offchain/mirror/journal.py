@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from eth_hash.auto import keccak
 
-from offchain.decode import keccak256
+from offchain.chain.decode import keccak256
 
 HEAD_SIZE = 24
 ZERO_HEAD = bytes(HEAD_SIZE)
@@ -31,8 +31,8 @@ def next_head(head: bytes, topics: Sequence[bytes], data: bytes) -> bytes:
 
 def extend(head: bytes, raws: Iterable[bytes]) -> bytes:
     """The head after appending logs given as their raw ``topic0 ‖ … ‖ topicN ‖ data`` bytes
-    (:attr:`offchain.decode.Event.raw`), in order: the mirror's way, with the faster keccak of
-    :func:`offchain.decode.keccak256` (:func:`next_head` stays the independent reference)."""
+    (:attr:`offchain.chain.decode.Event.raw`), in order: the mirror's way, with the faster keccak of
+    :func:`offchain.chain.decode.keccak256` (:func:`next_head` stays the independent reference)."""
     for raw in raws:
         head = keccak256(head + keccak256(raw))[:HEAD_SIZE]
     return head

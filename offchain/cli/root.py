@@ -1,10 +1,9 @@
 """``leasehold``: the command line of the Leasehold control plane (click + rich).
 
-Reads go to the chain through :mod:`offchain.client` (or to the mirror for ``mirror ...``); writes
-sign with ``--account``. Every read takes ``--json`` and prints the same JSON the HTTP API serves.
-Errors print one line on stderr and exit non-zero (see ``leasehold --help`` for the codes); set
-``LEASEHOLD_DEBUG=1`` to see the traceback instead.
-"""
+Reads go to the chain through :mod:`offchain.chain.client` (or to the mirror for ``mirror ...``);
+writes sign with ``--account``. Every read takes ``--json`` and prints the same JSON the HTTP API
+serves. Errors print one line on stderr and exit non-zero (see ``leasehold --help`` for the codes);
+set ``LEASEHOLD_DEBUG=1`` to see the traceback instead."""
 
 from __future__ import annotations
 
@@ -23,24 +22,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from offchain import __version__, devnet
-from offchain._units import (
+from offchain import __version__
+from offchain.chain import devnet
+from offchain.chain.client import hex32, is_connection_error, resource_class_name
+from offchain.cli.units import (
     parse_amount,
     parse_duration,
     show_amount,
     show_duration,
     show_time,
 )
-from offchain._views import (
-    AnchorOut,
-    EscrowOut,
-    LeaseOut,
-    PoolOut,
-    TenantOut,
-    dump,
-    plain,
-)
-from offchain.client import hex32, is_connection_error, resource_class_name
 from offchain.exceptions import (
     ApiUnavailableError,
     BundleFormatError,
@@ -58,6 +49,15 @@ from offchain.exceptions import (
     UnknownLeaseError,
     UnknownPoolError,
     UnknownTenantError,
+)
+from offchain.models import (
+    AnchorOut,
+    EscrowOut,
+    LeaseOut,
+    PoolOut,
+    TenantOut,
+    dump,
+    plain,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,14 +129,14 @@ class Env:
     def manifest(self) -> Any:
         """The deployment manifest for this chain (``--deployment`` or the default path)."""
         if self._manifest is None:
-            from offchain.manifest import default_path, load_manifest
+            from offchain.chain.manifest import default_path, load_manifest
 
             self._manifest = load_manifest(self.deployment or default_path(self.chain_id()))
         return self._manifest
 
     def client(self, account: str | None = None) -> Any:
         """A client for the deployment (checked against the chain), signing as ``account``."""
-        from offchain.client import LeaseholdClient
+        from offchain.chain.client import LeaseholdClient
 
         signer = resolve_account(account, self.chain_id())
         return LeaseholdClient.from_manifest(self.w3(), self.manifest(), signer)
@@ -165,7 +165,7 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
             )
         return devnet.dev_account(int(spec))
     if spec.startswith("0x"):
-        from offchain.client import parse_address
+        from offchain.chain.client import parse_address
 
         return parse_address(spec, "account")
     path = Path(spec)
@@ -307,13 +307,13 @@ class _Parsed(click.ParamType):
 
 
 def _bytes32(text: str) -> bytes:
-    from offchain.client import parse_bytes32
+    from offchain.chain.client import parse_bytes32
 
     return parse_bytes32(text, "hash")
 
 
 def _class(text: str) -> bytes:
-    from offchain.client import resource_class
+    from offchain.chain.client import resource_class
 
     return resource_class(text)
 
@@ -558,8 +558,8 @@ def deploy(
     Runs scripts/deploy.py (ape) against the node at --rpc, so it needs the checkout's toolchain
     ('make setup'). On a named network prefer 'ape run deploy contracts --network ...'.
     """
-    from offchain.client import parse_address
-    from offchain.demo import ROOT, deploy_module
+    from offchain.chain.client import parse_address
+    from offchain.demo.runner import ROOT, deploy_module
 
     chain_id = env.chain_id()  # one clear line when nothing answers, before ape loads
     if account.isdigit() and chain_id not in LOCAL_CHAIN_IDS:
@@ -734,7 +734,7 @@ def tenant_grant_operator(
     env: Env, tenant_id: int, operator: str, duration: int, account: str | None, as_json: bool
 ) -> None:
     """Let ADDRESS act for the tenant until the grant expires (tenant owner)."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     client = env.client(account)
     now = int(env.w3().eth.get_block("latest")["timestamp"])
@@ -758,7 +758,7 @@ def tenant_revoke_operator(
     env: Env, tenant_id: int, operator: str, account: str | None, as_json: bool
 ) -> None:
     """Revoke an operator (tenant owner)."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     result = env.client(account).registry.revoke_operator(
         tenant_id, parse_address(operator, "operator")
@@ -799,7 +799,7 @@ def tenant_transfer(
 
     The zero address cancels a pending proposal.
     """
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     result = env.client(account).registry.propose_owner(
         tenant_id, parse_address(new_owner, "new owner")
@@ -849,7 +849,7 @@ def tenant_quota(
 @pass_env
 def tenant_policy(env: Env, policy: str, account: str | None, as_json: bool) -> None:
     """Set how new tenants enter: open (Active at once) or approval (platform admin)."""
-    from offchain.client import RegistrationPolicy
+    from offchain.chain.client import RegistrationPolicy
 
     result = env.client(account).registry.set_registration_policy(
         RegistrationPolicy.OPEN if policy == "open" else RegistrationPolicy.APPROVAL
@@ -863,7 +863,7 @@ def role() -> None:
 
 
 def _role_bytes(name: str) -> bytes:
-    from offchain.client import ADMIN_ROLE, PROVIDER_ROLE
+    from offchain.chain.client import ADMIN_ROLE, PROVIDER_ROLE
 
     return {"provider": PROVIDER_ROLE, "admin": ADMIN_ROLE}[name]
 
@@ -876,7 +876,7 @@ def _role_bytes(name: str) -> bytes:
 @pass_env
 def role_grant(env: Env, role_name: str, address: str, account: str | None, as_json: bool) -> None:
     """Grant ROLE (provider: may run pools; admin: approves, suspends, sets quotas)."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     result = env.client(account).registry.grant_role(_role_bytes(role_name), parse_address(address))
     report_tx(as_json, result, f"{role_name} role granted to {address}")
@@ -890,7 +890,7 @@ def role_grant(env: Env, role_name: str, address: str, account: str | None, as_j
 @pass_env
 def role_revoke(env: Env, role_name: str, address: str, account: str | None, as_json: bool) -> None:
     """Revoke ROLE from ADDRESS."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     result = env.client(account).registry.revoke_role(
         _role_bytes(role_name), parse_address(address)
@@ -1142,8 +1142,8 @@ def lease_list(
 
 
 def _lease_ids(env: Env, client: Any, tenant_id: int | None, pool_id: int | None) -> list[int]:
-    from offchain.abi import load_abi
-    from offchain.decode import event_topic
+    from offchain.chain.abi import load_abi
+    from offchain.chain.decode import event_topic
 
     entry = next(e for e in load_abi("LeaseMarket") if e.get("name") == "LeaseOpened")
     topics: list[Any] = [hex32(event_topic(entry)), None, None, None]
@@ -1166,7 +1166,7 @@ LOG_RANGE_BLOCKS = 10_000  # blocks per eth_getLogs; halved where a node refuses
 
 def _logs_in_ranges(rpc: str, query: dict[str, Any], start: int, end: int) -> list[Any]:
     """``eth_getLogs`` of ``start..end`` in bounded ranges, halving any range the node refuses."""
-    from offchain._rpc import RpcClient
+    from offchain.chain.rpc import RpcClient
 
     node = RpcClient(rpc, attempts=3)
     found: list[Any] = []
@@ -1289,7 +1289,7 @@ def escrow_withdraw(
     env: Env, tenant_id: int, amount: int, recipient: str | None, account: str | None, as_json: bool
 ) -> None:
     """Withdraw free escrow (tenant owner)."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     client = env.client(account)
     if recipient is None:
@@ -1334,7 +1334,7 @@ def earnings() -> None:
 @pass_env
 def earnings_show(env: Env, provider: str, as_json: bool) -> None:
     """What ADDRESS can claim now."""
-    from offchain.client import parse_address
+    from offchain.chain.client import parse_address
 
     client = env.client()
     amount = client.market.claimable(parse_address(provider, "provider"))
@@ -1409,7 +1409,7 @@ def anchor_cmd(
     tree.json. Running it again after an interruption writes the missing bundles without
     anchoring twice.
     """
-    from offchain._anchoring import anchor_directory, anchor_file
+    from offchain.anchoring.files import anchor_directory, anchor_file
 
     client = env.client(account)
     if path.is_dir():
@@ -1476,7 +1476,7 @@ def verify_cmd(
     as_json: bool,
 ) -> None:
     """Check that PATH was anchored: with --bundle for a batch member, else as a digest."""
-    from offchain._anchoring import verify_file
+    from offchain.anchoring.files import verify_file
 
     report = verify_file(
         env, path, bundle, offline=offline, allow_revoked=allow_revoked, algorithm=algorithm
@@ -1612,9 +1612,9 @@ def _build_mirror(
     audit_interval: float | None = None,
 ) -> Any:
     """A mirror of the deployment; ``ws`` is a websocket URL, "auto" (the RPC's) or None."""
-    from offchain.follower import FollowerConfig
-    from offchain.manifest import default_path
-    from offchain.mirror import Mirror, MirrorConfig
+    from offchain.chain.manifest import default_path
+    from offchain.mirror.follower import FollowerConfig
+    from offchain.mirror.mirror import Mirror, MirrorConfig
 
     urls = [env.rpc, *(url for url in follow.fallback_rpcs if url != env.rpc)]
     # Start from the first endpoint that answers; the others stay behind it for failover.
@@ -1757,7 +1757,7 @@ def mirror_serve(
     """Run the mirror and serve its HTTP API (OpenAPI at /docs) until interrupted."""
     import uvicorn
 
-    from offchain.api import create_app
+    from offchain.api.app import create_app
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     m = _build_mirror(env, follow, None if ws == "none" else ws, poll_interval, audit_interval)
@@ -1929,7 +1929,3 @@ def env_rpc() -> str:
     ctx = click.get_current_context(silent=True)
     env = ctx.find_object(Env) if ctx is not None else None
     return env.rpc if env is not None else os.environ.get("LEASEHOLD_RPC", DEFAULT_RPC)
-
-
-if __name__ == "__main__":
-    main()

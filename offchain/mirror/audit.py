@@ -11,9 +11,9 @@
   its books (tokens transferred to it; ether as a SELFDESTRUCT beneficiary or a block reward,
   which no contract can refuse). Divergences are reported with both values.
 
-Both read the mirror through a pinned :class:`~offchain.state.View` (retaken if the follower moves
-meanwhile) and ask the chain only after, so they run from any thread without pausing the follower.
-"""
+Both read the mirror through a pinned :class:`~offchain.mirror.state.View` (retaken if the follower
+moves meanwhile) and ask the chain only after, so they run from any thread without pausing the
+follower."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
-from offchain.decode import canonical_type, contract_abi, keccak256, to_checksum
+from offchain.chain.decode import canonical_type, contract_abi, keccak256, to_checksum
 from offchain.exceptions import RpcError, StaleViewError
-from offchain.journal import ZERO_HEAD
-from offchain.state import (
+from offchain.mirror.journal import ZERO_HEAD
+from offchain.mirror.state import (
     Account,
     Anchor,
     Kind,
@@ -153,7 +153,7 @@ class Auditor:
     """Compares a mirror with the contracts over JSON-RPC.
 
     Args:
-        rpc: JSON-RPC client (:class:`offchain._rpc.RpcClient`).
+        rpc: JSON-RPC client (:class:`offchain.chain.rpc.RpcClient`).
         addresses: contract name -> address.
         asset: the market's payment asset (zero address: native ETH, checked exactly).
     """

@@ -15,7 +15,7 @@ with one RPC endpoint (:func:`verify_onchain`)::
     }
 
 ``leafEncoding`` says the tree is OpenZeppelin's ``StandardMerkleTree`` over ``bytes32`` (see
-:mod:`offchain.merkle`); ``name`` is optional and only for people.
+:mod:`offchain.anchoring.merkle`); ``name`` is optional and only for people.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ from typing import Any, Final
 
 from eth_hash.auto import keccak
 
-from offchain.abi import load_abi
-from offchain.exceptions import BundleFormatError, BundleVerificationError
-from offchain.merkle import (
+from offchain.anchoring.merkle import (
     LEAF_ENCODING,
     MAX_PROOF_LENGTH,
     Algorithm,
@@ -42,6 +40,8 @@ from offchain.merkle import (
     digest_file,
     process_proof,
 )
+from offchain.chain.abi import load_abi
+from offchain.exceptions import BundleFormatError, BundleVerificationError
 
 BUNDLE_SCHEMA: Final[int] = 1
 

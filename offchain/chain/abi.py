@@ -1,4 +1,5 @@
-"""The compiled ABIs of the deployed contracts, shipped in the package as ``offchain/abi/*.json``.
+"""The compiled ABIs of the deployed contracts, shipped in the package as
+``offchain/chain/abi/*.json``.
 
 They are exported from the compiler output by ``python -m offchain._toolchain.export_abi`` (run
 by ``make abi``); a test checks they equal a fresh compile, so they are never edited by hand. Only
@@ -22,6 +23,6 @@ def load_abi(contract: str) -> ABI:
     """Return the ABI of one of :data:`CONTRACTS`."""
     if contract not in CONTRACTS:
         raise ValueError(f"unknown contract {contract!r}: expected one of {', '.join(CONTRACTS)}")
-    text = resources.files("offchain").joinpath("abi", f"{contract}.json").read_text()
+    text = resources.files("offchain.chain").joinpath("abi", f"{contract}.json").read_text()
     abi: ABI = json.loads(text)
     return abi

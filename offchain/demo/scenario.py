@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offchain._anchoring import anchor_directory, anchor_file
-from offchain.client import (
+from offchain.anchoring.files import anchor_directory, anchor_file
+from offchain.chain.client import (
     PROVIDER_ROLE,
     LeaseholdClient,
     RegistrationPolicy,
     resource_class,
 )
-from offchain.devnet import dev_account
+from offchain.chain.devnet import dev_account
 
 GWEI = 10**9
 ETHER = 10**18
@@ -205,7 +205,7 @@ def run(
     sent += 1
     tx(anchor_file(globex, single, result.tenants["globex"], "sha256"))
     tx(anchor_file(globex, revoked, result.tenants["globex"], "sha256"))
-    from offchain.merkle import digest_file
+    from offchain.anchoring.merkle import digest_file
 
     tx(globex.anchor.revoke(digest_file(revoked), 1))
     result.batch_root = str(report["root"])

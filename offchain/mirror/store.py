@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from offchain.exceptions import SnapshotError
-from offchain.journal import JournalState
-from offchain.state import (
+from offchain.mirror.journal import JournalState
+from offchain.mirror.state import (
     Account,
     Anchor,
     Change,
@@ -53,7 +53,7 @@ from offchain.state import (
     TenantStatus,
 )
 
-log = logging.getLogger("offchain.store")
+log = logging.getLogger("offchain.mirror.store")
 
 SCHEMA_VERSION = 2
 
@@ -252,7 +252,7 @@ class SnapshotStore:
 
     Args:
         path: the SQLite file (created on the first write).
-        identity: the deployment's identity (:meth:`offchain.manifest.Manifest.identity`).
+        identity: the deployment's identity (:meth:`offchain.chain.manifest.Manifest.identity`).
     """
 
     def __init__(self, path: Path | str, identity: dict[str, Any]) -> None:

@@ -47,9 +47,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from offchain._rpc import RpcClient
-from offchain.audit import Auditor, AuditReport, JournalCheck
-from offchain.decode import Decoder
+from offchain.chain.decode import Decoder
+from offchain.chain.manifest import Manifest, check_chain, load_manifest
+from offchain.chain.rpc import RpcClient
 from offchain.exceptions import (
     DecodeError,
     JournalGapError,
@@ -61,15 +61,15 @@ from offchain.exceptions import (
     SnapshotError,
     StaleViewError,
 )
-from offchain.follower import (
+from offchain.mirror.audit import Auditor, AuditReport, JournalCheck
+from offchain.mirror.follower import (
     Follower,
     FollowerConfig,
     PollingRunner,
     Runner,
     WebsocketRunner,
 )
-from offchain.manifest import Manifest, check_chain, load_manifest
-from offchain.state import (
+from offchain.mirror.state import (
     Anchor,
     Change,
     Changes,
@@ -80,9 +80,9 @@ from offchain.state import (
     View,
     check_handlers,
 )
-from offchain.store import SnapshotInfo, SnapshotStore
+from offchain.mirror.store import SnapshotInfo, SnapshotStore
 
-log = logging.getLogger("offchain.mirror")
+log = logging.getLogger("offchain.mirror.mirror")
 
 T = TypeVar("T")
 
@@ -109,13 +109,12 @@ class MirrorConfig:
 class Notification:
     """What subscribers receive: a block applied, a block retracted by a reorg, or finality.
 
-    ``changes`` are typed :class:`~offchain.state.Change` records (``kind, key, before, after``);
-    for a retraction they are the undoing changes, newest block's last change first. A live
-    block's are event by event; a backfilled chunk of final blocks (``final``, ``number`` its last
-    block) has one per entry it changed, from its value before the chunk to its value after. A
+    ``changes`` are typed :class:`~offchain.mirror.state.Change` records (``kind, key, before,
+    after``); for a retraction they are the undoing changes, newest block's last change first. A
+    live block's are event by event; a backfilled chunk of final blocks (``final``, ``number`` its
+    last block) has one per entry it changed, from its value before the chunk to its value after. A
     ``finalized`` note says every block up to ``number`` is final (no reorg will retract it); it
-    carries no changes (they came with the blocks' applied notes).
-    """
+    carries no changes (they came with the blocks' applied notes)."""
 
     kind: str  # "applied", "retracted" or "finalized"
     number: int
@@ -704,10 +703,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit({"event": "digest", "block": view.number, "hash": view.block_hash,
               "digest": mirror.state.digest(), "counts": mirror.state.counts()})  # fmt: skip
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 __all__ = ["Change", "Mirror", "MirrorConfig", "MirrorStatus", "Notification", "main"]
