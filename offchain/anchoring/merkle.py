@@ -211,11 +211,18 @@ class MerkleTree:
 
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> MerkleTree:
-        """Read a ``standard-v1`` dump (ours or OpenZeppelin's) and check every node.
+        """Read a ``standard-v1`` dump and check every node.
+
+        Reads ours and OpenZeppelin's, whether its leaves were sorted (the default, and what
+        :meth:`of` builds) or kept in the order given (``sortLeaves: false``): any placement of the
+        leaves whose nodes hash up to the root proves the same inclusions on chain.
 
         Raises:
-            InvalidTreeError: Wrong format or encoding, or a node or index that does not match.
+            InvalidTreeError: Wrong format or encoding, no values, a value or node that is not 32
+                bytes, two equal values, or a node or tree index that does not match.
         """
+        if not isinstance(data, Mapping):
+            raise InvalidTreeError(f"expected a JSON object, got {type(data).__name__}")
         if data.get("format") != TREE_FORMAT:
             raise InvalidTreeError(f"format is {data.get('format')!r}, expected {TREE_FORMAT!r}")
         if list(data.get("leafEncoding", [])) != list(LEAF_ENCODING):
@@ -228,10 +235,36 @@ class MerkleTree:
             indices = [int(entry["treeIndex"]) for entry in data["values"]]
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise InvalidTreeError(f"malformed dump: {exc}") from exc
-        tree = cls.of(values)
-        if stored != list(tree.nodes) or indices != list(tree.tree_indices):
-            raise InvalidTreeError("its nodes or tree indices differ from the tree of its values")
-        return tree
+        position = _check_dump(values, stored, indices)
+        return cls(tuple(stored), tuple(values), tuple(indices), position)
+
+
+def _check_dump(values: list[bytes], nodes: list[bytes], indices: list[int]) -> dict[bytes, int]:
+    """Check a dump's values, leaves and inner nodes; return each value's position."""
+    if not values:
+        raise InvalidTreeError("it has no values")
+    for what, items in (("value", values), ("node", nodes)):
+        for i, item in enumerate(items):
+            if len(item) != 32:
+                raise InvalidTreeError(f"{what} #{i} is {len(item)} bytes, expected 32")
+    position: dict[bytes, int] = {}
+    for i, value in enumerate(values):
+        first = position.setdefault(value, i)
+        if first != i:
+            raise InvalidTreeError(f"values #{first} and #{i} are equal (0x{value.hex()})")
+    size = 2 * len(values) - 1
+    mismatch = "its nodes or tree indices differ from the tree of its values"
+    if len(nodes) != size:
+        raise InvalidTreeError(f"{mismatch}: {len(nodes)} nodes for {len(values)} values")
+    if sorted(indices) != list(range(len(values) - 1, size)):
+        raise InvalidTreeError(f"{mismatch}: the tree indices do not name each leaf once")
+    for value, index in zip(values, indices, strict=True):
+        if nodes[index] != leaf_hash(value):
+            raise InvalidTreeError(f"{mismatch}: node {index} is not the leaf of its value")
+    for i in range(len(values) - 2, -1, -1):
+        if nodes[i] != hash_pair(nodes[2 * i + 1], nodes[2 * i + 2]):
+            raise InvalidTreeError(f"{mismatch}: node {i} is not the hash of its children")
+    return position
 
 
 def _check_value(value: bytes, label: str | None = None) -> None:

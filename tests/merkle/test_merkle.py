@@ -273,3 +273,54 @@ def test_a_tampered_or_malformed_dump_is_refused(change, message):
 
     with pytest.raises(InvalidTreeError, match=message):
         MerkleTree.load(dump)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(values=[], tree=[]), "it has no values"),
+        (lambda d: d["values"][1].__setitem__("value", d["values"][0]["value"]), "are equal"),
+        (lambda d: d["values"][0].__setitem__("value", ["0x1234"]), "value #0 is 2 bytes"),
+        (lambda d: d["tree"].__setitem__(1, "0x"), "node #1 is 0 bytes"),
+        (lambda d: d["tree"].pop(), "4 nodes for 3 values"),
+        (lambda d: d["values"][0].__setitem__("value", ["0x" + "77" * 32]), "not the leaf"),
+    ],
+    ids=["empty", "duplicate", "short-value", "short-node", "node-count", "wrong-leaf"],
+)
+def test_every_bad_dump_raises_the_invalid_tree_error_the_docstring_names(change, message):
+    dump = MerkleTree.of([A, B, C]).dump()
+    change(dump)
+
+    with pytest.raises(InvalidTreeError, match=message):
+        MerkleTree.load(dump)
+
+
+def test_a_dump_that_is_not_an_object_is_refused():
+    with pytest.raises(InvalidTreeError, match="expected a JSON object, got list"):
+        MerkleTree.load([])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 9])
+def test_a_tree_with_leaves_in_given_order_loads_and_proves_each_value(count):
+    """OpenZeppelin's ``sortLeaves: false``: leaf i at node size-1-i, inner nodes as usual."""
+    values = [bytes([i + 1]) * 32 for i in range(count)]
+    size = 2 * count - 1
+    nodes = [b""] * size
+    for i, value in enumerate(values):
+        nodes[size - 1 - i] = leaf_hash(value)
+    for i in range(size - 1 - count, -1, -1):
+        nodes[i] = hash_pair(nodes[2 * i + 1], nodes[2 * i + 2])
+    dump = {
+        "format": "standard-v1",
+        "leafEncoding": ["bytes32"],
+        "tree": ["0x" + n.hex() for n in nodes],
+        "values": [
+            {"value": ["0x" + v.hex()], "treeIndex": size - 1 - i} for i, v in enumerate(values)
+        ],
+    }
+
+    tree = MerkleTree.load(dump)
+
+    assert tree.root == nodes[0]
+    assert all(process_proof(v, tree.proof(v)) == nodes[0] for v in values)
+    assert tree.dump() == dump

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offchain.anchoring.merkle import MerkleTree
+from offchain.anchoring.merkle import MerkleTree, process_proof
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [*range(1, 41), 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025]
@@ -126,3 +126,37 @@ def test_arbitrary_value_lists_give_openzeppelins_root_and_proofs(values):
         js["root"][2:],
         js["proofs"],
     )
+
+
+UNSORTED_SCRIPT = r"""
+const { StandardMerkleTree } = require("@openzeppelin/merkle-tree");
+let input = "";
+process.stdin.on("data", (d) => (input += d)).on("end", () => {
+  const out = JSON.parse(input).map((values) => {
+    const tree = StandardMerkleTree.of(values.map((v) => [v]), ["bytes32"], { sortLeaves: false });
+    return { dump: tree.dump(), proofs: values.map((_, i) => tree.getProof(i)) };
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+def test_python_loads_openzeppelins_unsorted_dump_and_gives_its_proofs():
+    """``StandardMerkleTree.of(values, enc, {sortLeaves: false})`` keeps the leaves in the order
+    given; its proofs verify on chain all the same, so :meth:`MerkleTree.load` takes its dump."""
+    rng = random.Random(20261204)
+    lists = [[rng.randbytes(32) for _ in range(n)] for n in (1, 2, 3, 4, 5, 7, 8, 33)]
+    result = subprocess.run(
+        [shutil.which("node") or "node", "-e", UNSORTED_SCRIPT],
+        input=json.dumps([_hex(values) for values in lists]),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for values, js in zip(lists, json.loads(result.stdout), strict=True):
+        tree = MerkleTree.load(js["dump"])
+
+        assert [_hex(tree.proof(v)) for v in values] == js["proofs"]
+        assert all(process_proof(v, tree.proof(v)) == tree.root for v in values)
