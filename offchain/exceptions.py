@@ -152,7 +152,7 @@ class ApiUnavailableError(LeaseholdError, ConnectionError):
         )
 
 
-# --- the off-chain mirror (offchain/decode.py, state.py, follower.py, store.py, mirror.py) --------
+# --- the off-chain mirror (offchain/chain/decode.py, offchain/mirror/) ---------------------------
 
 
 class DecodeError(LeaseholdError, ValueError):
@@ -268,7 +268,7 @@ class MirrorTimeoutError(LeaseholdError, TimeoutError):
         )
 
 
-# --- Merkle trees and proof bundles (offchain/merkle.py, offchain/bundle.py) -------------------
+# --- Merkle trees and proof bundles (offchain/anchoring/) ---------------------------------------
 
 
 class UnsupportedAlgorithmError(LeaseholdError, ValueError):

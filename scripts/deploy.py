@@ -6,7 +6,7 @@
 
 Deploys ``TenantRegistry(admin, adminDelay)``, ``DataAnchor(registry)`` and, when the project has
 it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), then writes
-``deployments/<chain id>.json`` atomically (``offchain/manifest.py`` reads it). An existing manifest
+``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing manifest
 is never overwritten without ``--force``, and the check happens before anything is sent.
 
 The deployed ABIs must equal the packaged ``offchain/chain/abi/*.json`` (the mirror decodes with
@@ -241,7 +241,9 @@ def _entry(project: Any, chain: Any, name: str, contract: Any) -> dict[str, Any]
 def _abi_sha256(name: str) -> str:
     import hashlib
 
-    return hashlib.sha256((ROOT / "offchain" / "abi" / f"{name}.json").read_bytes()).hexdigest()
+    return hashlib.sha256(
+        (ROOT / "offchain" / "chain" / "abi" / f"{name}.json").read_bytes()
+    ).hexdigest()
 
 
 def _check_abis(project: Any) -> None:
@@ -250,7 +252,7 @@ def _check_abis(project: Any) -> None:
     stale = []
     for name in ("TenantRegistry", "DataAnchor", "LeaseMarket"):
         compiled = [abi.model_dump(mode="json", by_alias=True) for abi in _abi_of(project, name)]
-        packaged = ROOT / "offchain" / "abi" / f"{name}.json"
+        packaged = ROOT / "offchain" / "chain" / "abi" / f"{name}.json"
         if not packaged.exists() or json.loads(packaged.read_text()) != json.loads(
             render(compiled)
         ):

@@ -5,7 +5,11 @@ Anchoring a directory: hash every file (with a progress bar), build the batch wi
 (:mod:`offchain.anchoring.bundle`) and the tree (``tree.json``, OpenZeppelin's ``standard-v1``).
 Bundles are staged in a temporary directory beside the output and each is moved into place with an
 atomic rename, so an interrupted run leaves complete bundles or none, never a half-written file; and
-a rerun finds the root already anchored by the same tenant and only writes what is missing."""
+a rerun finds the root already anchored by the same tenant and only writes what is missing.
+
+A proof is never destroyed: when a rerun after a change anchors a new root, each bundle (and
+``tree.json``) it replaces is first moved under ``.previous/<its root>/`` in the bundles
+directory, where it still proves its file against the root anchored before."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from offchain.exceptions import (
 
 BUNDLE_SUFFIX = ".bundle.json"
 TREE_FILE = "tree.json"
+PREVIOUS_DIR = ".previous"
 
 
 def collect_files(root: Path, exclude: Path | None = None) -> list[Path]:
@@ -156,10 +161,48 @@ def plan_directory(
     return BatchPlan(path, out_dir, names, digests, tree, algorithm)
 
 
-def write_bundles(plan: BatchPlan, chain_id: int, contract: str, anchor_tx: str) -> list[str]:
+def _root_of(content: bytes) -> str:
+    """The root a bundle or ``tree.json`` proves against, as 0x hex (``unknown`` if unreadable)."""
+    try:
+        data = json.loads(content)
+        root = data["root"] if "root" in data else data["tree"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "unknown"
+    return root if isinstance(root, str) and root.startswith("0x") else "unknown"
+
+
+def _keep_previous(target: Path, replacement: Path, out_dir: Path) -> Path | None:
+    """Move ``target`` under ``.previous/<its root>/`` if ``replacement`` would change it."""
+    try:
+        old = target.read_bytes()
+    except FileNotFoundError:
+        return None
+    if old == replacement.read_bytes():
+        return None
+    kept = out_dir / PREVIOUS_DIR / _root_of(old) / target.relative_to(out_dir)
+    candidate, n = kept, 1
+    while candidate.exists():
+        if candidate.read_bytes() == old:
+            return None  # this proof is kept already
+        n += 1
+        candidate = kept.with_name(f"{kept.name}.{n}")
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(target, candidate)
+    return candidate
+
+
+def write_bundles(
+    plan: BatchPlan,
+    chain_id: int,
+    contract: str,
+    anchor_tx: str,
+    kept: list[str] | None = None,
+) -> list[str]:
     """Write one bundle per file and ``tree.json`` into ``plan.out_dir``; return their paths.
 
     Everything is written into a staging directory first, then renamed into place file by file.
+    A file it would replace with different content (a bundle of an earlier root) is moved under
+    ``.previous/<root>/`` first, and its new path appended to ``kept``.
     """
     by_leaf = {
         b.leaf: b
@@ -185,6 +228,9 @@ def write_bundles(plan: BatchPlan, chain_id: int, contract: str, anchor_tx: str)
         staged.append((tree_file, plan.out_dir / TREE_FILE))
         for source, target in staged:
             target.parent.mkdir(parents=True, exist_ok=True)
+            previous = _keep_previous(target, source, plan.out_dir)
+            if previous is not None and kept is not None:
+                kept.append(str(previous))
             os.replace(source, target)  # atomic: the old file or the new one, never half
             written.append(str(target))
     return written
@@ -217,7 +263,8 @@ def anchor_directory(
     else:
         result = client.anchor.anchor_batch(tenant_id, tree.root, tree.count, uri)
         tx_hash, block_number = result.tx_hash, result.block_number
-    written = write_bundles(plan, chain_id, client.addresses.anchor, tx_hash)
+    kept: list[str] = []
+    written = write_bundles(plan, chain_id, client.addresses.anchor, tx_hash, kept)
     return {
         "kind": "batch",
         "root": hex32(tree.root),
@@ -231,6 +278,7 @@ def anchor_directory(
         "out": str(plan.out_dir),
         "bundles": written[:-1],
         "tree": written[-1],
+        "kept": kept,
     }
 
 
