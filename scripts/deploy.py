@@ -6,8 +6,8 @@
 
 Deploys ``TenantRegistry(admin, adminDelay)``, ``DataAnchor(registry)`` and, when the project has
 it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), then writes
-``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing manifest
-is never overwritten without ``--force``, and the check happens before anything is sent.
+``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing
+manifest is never overwritten without ``--force``, and the check happens before anything is sent.
 
 The deployed ABIs must equal the packaged ``offchain/chain/abi/*.json`` (the mirror decodes with
 those and refuses a manifest whose ``abiSha256`` differs): run ``make abi`` first if they are stale.
