@@ -13,7 +13,8 @@ node, so what is timed is the mirror's own work in a backfill:
 
 The same measurement runs on the ``offchain`` package of a git revision (``--against``, default
 ``HEAD``: extracted with ``git archive`` and imported as ``offchain_before``, the checkout is not
-touched) and on the working tree, alternating in one process, so both see the same machine. Both
+touched; its layout may be the flat one of before the move to subpackages, see :data:`MODULES`)
+and on the working tree, alternating in one process, so both see the same machine. Both
 must end with the same state digest, and with journal heads equal to an independent replay
 (``offchain.mirror.journal.replay``). Times are CPU seconds of the applying thread (``--clock wall``
 for wall time), which a shared machine disturbs less than wall time; the table shows the best
@@ -175,17 +176,53 @@ def extract(revision: str, into: Path) -> str:
     return "offchain_before"
 
 
+# Where each name a backfill uses lives, newest layout first: the subpackages (``offchain/chain/``,
+# ``offchain/mirror/``; the ``offchain.mirror`` face finds MirrorState wherever the state's split
+# put it), then the flat layout of older revisions (``offchain/_rpc.py``, ``offchain/decode.py``,
+# ``offchain/state.py``...). The first module that imports and defines the name wins, so a revision
+# on either side of the move to subpackages can be compared with the working tree.
+MODULES: dict[str, tuple[str, ...]] = {
+    "parse_json": ("chain.rpc", "_rpc"),
+    "Decoder": ("chain.decode", "decode"),
+    "Follower": ("mirror.follower", "follower"),
+    "FollowerConfig": ("mirror.follow_types", "mirror.follower", "follower"),
+    "MirrorState": ("mirror.state", "mirror", "state"),
+    "SnapshotStore": ("mirror.store", "store"),
+}
+
+
+def _module(package: str, name: str) -> ModuleType | None:
+    """``package.name``, or None when that module (or a package on its path) does not exist."""
+    qualified = f"{package}.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as missing:  # None only when that module itself is absent
+        if missing.name == qualified or qualified.startswith(f"{missing.name}."):
+            return None
+        raise
+
+
+def locate(package: str, name: str) -> Any:
+    """``name`` from the first of its :data:`MODULES` candidates in ``package`` that defines it."""
+    for candidate in MODULES[name]:
+        module = _module(package, candidate)
+        if module is not None and hasattr(module, name):
+            return getattr(module, name)
+    tried = ", ".join(f"{package}.{c}" for c in MODULES[name])
+    raise ImportError(f"{name} is in none of {tried}")
+
+
 class Code:
-    """One version of the mirror: the modules a backfill uses."""
+    """One version of the mirror: what a backfill uses, whatever the package's layout."""
 
     def __init__(self, package: str) -> None:
-        def load(name: str) -> ModuleType:
-            return importlib.import_module(f"{package}.{name}")
-
         self.package = package
-        self.parse_json: Callable[[bytes], Any] = load("_rpc").parse_json
-        self.decode, self.follower, self.state = load("decode"), load("follower"), load("state")
-        self.store = load("store")
+        self.parse_json: Callable[[bytes], Any] = locate(package, "parse_json")
+        self.Decoder: Any = locate(package, "Decoder")
+        self.Follower: Any = locate(package, "Follower")
+        self.FollowerConfig: Any = locate(package, "FollowerConfig")
+        self.MirrorState: Any = locate(package, "MirrorState")
+        self.SnapshotStore: Any = locate(package, "SnapshotStore")
 
 
 # ------------------------------------------------------------------------------ measurement
@@ -252,7 +289,7 @@ def backfill(
     callgrind is told to count in (``--instructions``)."""
     from _synthetic_logs import ADDRESSES
 
-    decoder = code.decode.Decoder(ADDRESSES)
+    decoder = code.Decoder(ADDRESSES)
     spent = [0.0]
     decode_many = decoder.decode_many
 
@@ -263,10 +300,10 @@ def backfill(
         return out
 
     decoder.decode_many = timed_decode
-    snapshots = code.store.SnapshotStore(store, {"chainId": 1}) if store is not None else None
-    config = code.follower.FollowerConfig(chunk_blocks=500, target_logs=2_500, concurrency=3)
-    state = code.state.MirrorState()
-    follower = code.follower.Follower(
+    snapshots = code.SnapshotStore(store, {"chainId": 1}) if store is not None else None
+    config = code.FollowerConfig(chunk_blocks=500, target_logs=2_500, concurrency=3)
+    state = code.MirrorState()
+    follower = code.Follower(
         _Node(blocks), decoder, state, config=config, hooks=_Hooks(snapshots), start_block=1
     )
     gc.collect()
@@ -380,7 +417,9 @@ def instructions(sides: dict[str, tuple[str, Path]], bodies: list[bytes], tmp: P
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--against", default="HEAD", help="git revision to compare with")
+    parser.add_argument(
+        "--against", default="HEAD", help="git revision to compare with (any layout)"
+    )
     parser.add_argument("--rounds", type=int, default=10, help="runs of each, alternating")
     parser.add_argument("--store", action="store_true", help="hooks mark a SnapshotStore")
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")

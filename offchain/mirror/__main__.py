@@ -2,6 +2,6 @@
 
 import sys
 
-from offchain.mirror.mirror import main
+from offchain.mirror.process import main
 
 sys.exit(main())

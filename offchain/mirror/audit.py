@@ -28,17 +28,10 @@ from eth_abi.abi import encode as abi_encode
 
 from offchain.chain.decode import canonical_type, contract_abi, keccak256, to_checksum
 from offchain.exceptions import RpcError, StaleViewError
+from offchain.mirror.entities import Account, Anchor, Kind, Lease, Pool, Tenant
 from offchain.mirror.journal import ZERO_HEAD
-from offchain.mirror.state import (
-    Account,
-    Anchor,
-    Kind,
-    Lease,
-    MirrorState,
-    Pool,
-    Tenant,
-    View,
-)
+from offchain.mirror.state import MirrorState
+from offchain.mirror.view import View
 
 ZERO_ADDRESS = "0x" + "00" * 20
 

@@ -19,8 +19,9 @@ streamer shape):
   ``removed: true`` logs, which Anvil does not send after ``anvil_reorg``.
 - **Finality** is the node's ``finalized`` tag, else ``safe``, else ``head - confirmations``.
 
-The runner that decides when to look again is pluggable: :class:`PollingRunner` sleeps the poll
-interval; :class:`WebsocketRunner` also wakes on ``eth_subscribe("newHeads")`` (silverback's shape).
+Beside it: :mod:`~offchain.mirror.follow_types` (its config, status, block records and hooks),
+:mod:`~offchain.mirror.getlogs` (the backfill's chunked reads) and :mod:`~offchain.mirror.runners`
+(what decides when to look again: polling, or websocket ``newHeads``; silverback's shape).
 """
 
 from __future__ import annotations
@@ -30,110 +31,28 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from offchain.chain.decode import Decoder
-from offchain.chain.rpc import NewHeads, RpcClient
-from offchain.exceptions import RangeTooLargeError, ReorgTooDeepError, RpcError
-from offchain.mirror.state import ZERO_HASH, Change, Changes, MirrorState
+from offchain.chain.rpc import RpcClient
+from offchain.exceptions import ReorgTooDeepError, RpcError
+from offchain.mirror.entities import Change, Changes
+from offchain.mirror.follow_types import (
+    BlockRecord,
+    FollowerConfig,
+    FollowerHooks,
+    FollowerStatus,
+    Header,
+    LogDict,
+    NoHooks,
+)
+from offchain.mirror.getlogs import ChunkReader
+from offchain.mirror.runners import PollingRunner, Runner
+from offchain.mirror.state import ZERO_HASH, MirrorState
 
 log = logging.getLogger("offchain.mirror.follower")
-
-Header = dict[str, Any]
-LogDict = dict[str, Any]
-
-
-@dataclass(slots=True)
-class FollowerConfig:
-    """How the follower reads the chain."""
-
-    chunk_blocks: int = 1_000  # first eth_getLogs range during backfill
-    min_chunk_blocks: int = 1
-    max_chunk_blocks: int = 200_000
-    target_logs: int = 5_000  # grow or shrink chunks towards this many logs per answer
-    concurrency: int = 3  # backfill chunks in flight
-    poll_interval: float = 1.0  # seconds between looks at the head when nothing is pushed
-    finality: str = (
-        "auto"  # "auto" (finalized, else safe, else depth), "finalized", "safe", "depth"
-    )
-    confirmations: int = 12  # finality depth when the node has no finality tags
-    max_blocks_per_poll: int = 128  # unfinalized blocks read per round
-    error_backoff: float = 0.5  # first pause after a failed round; doubles up to max_error_backoff
-    max_error_backoff: float = 10.0
-    # Cyclic GC passes over every live entity cost half the time of a big backfill (parsing and
-    # applying); state objects form no cycles, so the collector is paused during a backfill.
-    # Process-wide while it lasts; reference counting still frees everything acyclic.
-    pause_gc: bool = True
-    # gc.freeze() after each backfill chunk and restore: later collections skip the (acyclic)
-    # mirrored state. Process-wide, so off by default; the mirror process turns it on.
-    freeze_gc: bool = False
-
-
-@dataclass(slots=True)
-class BlockRecord:
-    """An applied, not yet finalized block: what is needed to check continuity and undo it."""
-
-    number: int
-    hash: str
-    parent_hash: str
-    timestamp: int
-    logs: list[LogDict]  # the raw logs as the node sent them: a rollback never needs the RPC
-    changes: Changes
-
-
-@dataclass(slots=True)
-class FollowerStatus:
-    """Where the follower is, for status pages and metrics."""
-
-    phase: str = "starting"  # starting, backfill, live, resync, error
-    head: int = -1  # the chain's head as last seen
-    finalized: int = -1  # the chain's finalized block as last seen
-    applied: int = -1  # the state's block
-    applied_finalized: int = -1  # the newest applied block known final
-    finality: str = ""  # the rule in use
-    unfinalized_blocks: int = 0
-    reorgs: int = 0
-    deepest_reorg: int = 0
-    retracted_blocks: int = 0
-    events_applied: int = 0
-    backfill_chunks: int = 0
-    range_splits: int = 0
-    chunk_blocks: int = 0
-    last_error: str = ""
-    last_error_at: float = 0.0
-    last_progress_at: float = field(default_factory=time.time)
-
-
-class FollowerHooks(Protocol):
-    """What the follower tells its owner (the mirror)."""
-
-    def applied(self, number: int, block_hash: str, changes: Changes, final: bool) -> None:
-        """A block (or a backfill chunk ending at ``number``) was applied.
-
-        A block's ``changes`` are event by event; a backfill chunk's are one per entry, from its
-        value before the chunk to its value after it."""
-
-    def retracted(self, number: int, block_hash: str, inverse: Changes) -> None:
-        """An applied block was undone by a reorg; ``inverse`` are the undoing changes."""
-
-    def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
-        """Blocks up to ``number`` became final; ``changes`` are those that became final now."""
-
-
-class NoHooks:
-    """Hooks that do nothing."""
-
-    def applied(self, number: int, block_hash: str, changes: Changes, final: bool) -> None:
-        """Ignore."""
-
-    def retracted(self, number: int, block_hash: str, inverse: Changes) -> None:
-        """Ignore."""
-
-    def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
-        """Ignore."""
 
 
 def _int(value: Any) -> int:
@@ -177,10 +96,8 @@ class Follower:
         self.final_hash = state.block_hash
         self.final_timestamp = state.timestamp
         self.status = FollowerStatus(chunk_blocks=self.config.chunk_blocks)
-        self._chunk = self.config.chunk_blocks
-        self._ceiling = self.config.max_chunk_blocks  # below the smallest range a node refused
+        self.reader = ChunkReader(rpc, self.addresses, self.config, self.status)
         self._finality = self.config.finality if self.config.finality != "auto" else ""
-        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------------------- driving
 
@@ -216,9 +133,7 @@ class Follower:
 
     def close(self) -> None:
         """Stop the backfill workers."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        self.reader.close()
 
     def _record_error(self, exc: Exception) -> None:
         self.status.last_error = str(exc)
@@ -313,20 +228,6 @@ class Follower:
 
     # ------------------------------------------------------------------------------ backfill
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=max(1, self.config.concurrency), thread_name_prefix="mirror-getlogs"
-            )
-        return self._pool
-
-    def _ranges(self, start: int, end: int) -> Iterator[tuple[int, int]]:
-        cursor = start
-        while cursor <= end:
-            stop = min(end, cursor + self._chunk - 1)
-            yield cursor, stop
-            cursor = stop + 1
-
     def backfill(
         self, start: int, end: int, *, on_chunk: Callable[[int], None] | None = None
     ) -> None:
@@ -345,18 +246,7 @@ class Follower:
     def _backfill(self, start: int, end: int, on_chunk: Callable[[int], None] | None) -> None:
         state = self.state
         log.info("backfill blocks %d..%d", start, end)
-        pool = self._executor()
-        ranges = self._ranges(start, end)
-        inflight: deque[Future[tuple[int, list[LogDict], Header]]] = deque()
-        for rng in ranges:
-            inflight.append(pool.submit(self._fetch_chunk, *rng))
-            if len(inflight) >= self.config.concurrency:
-                break
-        while inflight:
-            to_block, logs, header = inflight.popleft().result()
-            nxt = next(ranges, None)
-            if nxt is not None:
-                inflight.append(pool.submit(self._fetch_chunk, *nxt))
+        for to_block, logs, header in self.reader.chunks(start, end):
             events = self.decoder.decode_many(logs)
             state.begin()
             try:
@@ -378,61 +268,6 @@ class Follower:
             self.hooks.finalized(to_block, header["hash"], changes)
             if on_chunk is not None:
                 on_chunk(to_block)
-
-    def _fetch_chunk(self, start: int, end: int) -> tuple[int, list[LogDict], Header]:
-        """Logs of ``start..end`` and the header of ``end`` (worker thread)."""
-        answers = self.rpc.batch(
-            [
-                ("eth_getLogs", [self._filter(start, end)]),
-                ("eth_getBlockByNumber", [hex(end), False]),
-            ]
-        )
-        logs, header = answers
-        if isinstance(header, Exception):
-            raise header
-        if not isinstance(header, dict):
-            raise RpcError("eth_getBlockByNumber", -32603, f"block {end} not found", "")
-        if isinstance(logs, RangeTooLargeError):
-            logs = self._split(start, end)
-        elif isinstance(logs, Exception):
-            raise logs
-        else:
-            self._adapt(end - start + 1, len(logs))
-        return end, logs, header
-
-    def _split(self, start: int, end: int) -> list[LogDict]:
-        """Logs of ``start..end`` after the node refused the range: halve until it answers."""
-        self.status.range_splits += 1
-        if start == end:
-            raise RpcError(
-                "eth_getLogs", -32005, f"block {start} alone is refused as too large", ""
-            )
-        middle = (start + end) // 2
-        refused = end - start + 1
-        self._ceiling = max(self.config.min_chunk_blocks, min(self._ceiling, refused - 1))
-        self._chunk = max(self.config.min_chunk_blocks, min(self._chunk, refused // 2))
-        self.status.chunk_blocks = self._chunk
-        return self._logs(start, middle) + self._logs(middle + 1, end)
-
-    def _logs(self, start: int, end: int) -> list[LogDict]:
-        try:
-            found: list[LogDict] = self.rpc.call("eth_getLogs", [self._filter(start, end)])
-        except RangeTooLargeError:
-            return self._split(start, end)
-        self._adapt(end - start + 1, len(found))
-        return found
-
-    def _adapt(self, blocks: int, logs: int) -> None:
-        """Steer the chunk size towards ``target_logs`` answers (never above what was refused)."""
-        target = self.config.target_logs
-        if logs > target and blocks > self.config.min_chunk_blocks:
-            self._chunk = max(self.config.min_chunk_blocks, min(self._chunk, blocks // 2))
-        elif logs < target // 4 and blocks >= self._chunk:
-            self._chunk = min(self._ceiling, self._chunk * 2)
-        self.status.chunk_blocks = self._chunk
-
-    def _filter(self, start: int, end: int) -> dict[str, Any]:
-        return {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
 
     # ---------------------------------------------------------------------------------- live
 
@@ -590,60 +425,4 @@ class Follower:
         self.hooks.finalized(record.number, record.hash, done)
 
 
-# ----------------------------------------------------------------------------------- runners
-
-
-class Runner:
-    """Decides when the follower looks at the chain again."""
-
-    def start(self) -> None:
-        """Prepare (connect, subscribe)."""
-
-    def stop(self) -> None:
-        """Release what :meth:`start` took."""
-
-    def wait(self, stop: threading.Event) -> None:
-        """Block until it is worth looking again (or ``stop`` is set)."""
-        raise NotImplementedError
-
-
-class PollingRunner(Runner):
-    """Look again every ``interval`` seconds."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-
-    def wait(self, stop: threading.Event) -> None:
-        """Sleep one interval (waking early on stop)."""
-        stop.wait(self.interval)
-
-
-class WebsocketRunner(Runner):
-    """Look again as soon as the node pushes a new head, and at least every ``interval`` seconds."""
-
-    def __init__(self, url: str, interval: float) -> None:
-        self.interval = interval
-        self._wake = threading.Event()
-        self._heads = NewHeads(url, lambda _header: self._wake.set())
-
-    @property
-    def connected(self) -> bool:
-        """Whether the subscription is up."""
-        return self._heads.connected
-
-    def start(self) -> None:
-        """Subscribe in the background."""
-        self._heads.start()
-
-    def stop(self) -> None:
-        """Unsubscribe."""
-        self._heads.stop()
-
-    def wait(self, stop: threading.Event) -> None:
-        """Wait for a pushed head, the interval, or stop."""
-        deadline = time.monotonic() + self.interval
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._wake.wait(min(remaining, 0.05)):
-                break
-        self._wake.clear()
+__all__ = ["Follower"]

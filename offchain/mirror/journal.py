@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from eth_hash.auto import keccak
 
@@ -49,6 +50,11 @@ class JournalState:
         """Apply one journaled log (its seq must be ``self.seq + 1``; callers check that)."""
         self.head = next_head(self.head, topics, data)
         self.seq += 1
+
+
+# The journal of a contract with no event applied yet: shared by the mirror's handlers, state and
+# views, so never append to it.
+EMPTY_JOURNAL: Final = JournalState()
 
 
 def replay(logs: Iterable[tuple[Sequence[bytes], bytes]]) -> JournalState:

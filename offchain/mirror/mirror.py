@@ -12,40 +12,22 @@
     mirror.status(); mirror.metrics()     # where it is; counters (the API's /metrics has its own)
     mirror.stop()                         # snapshot and stop
 
-Run as a process with ``python -m offchain.mirror --manifest … --rpc … --snapshot …``.
-
-Scale-out: the chain is the engine, mirrors are read replicas of it. Any number of mirror
-processes, on one machine or many, follow the same chain independently, each with its own snapshot
-file; for the same block hash they hold the same state (``MirrorState.digest`` is equal, a test runs
-two processes and compares). To serve N replicas behind a load balancer:
-
-1. Run each replica with its own ``--snapshot`` path (never share one SQLite file between
-   processes) and the same ``--rpc`` list (several URLs give each replica failover).
-2. Health-check each replica on its status: ``phase == "live"``, ``lag_blocks`` small, RPC up,
-   ``journal.ok``; take a replica out of rotation when it fails.
-3. Make reads consistent across replicas by block: every answer carries ``(block number, block
-   hash)``; a client that needs read-your-writes passes the block of its transaction and the
-   replica waits for it (``wait_for_block``) or the balancer retries another replica. Sticky
-   sessions are not needed.
-4. A new replica starts from a copy of a healthy replica's snapshot file (taken at a finalized
-   block, so it is valid on every replica) to skip the backfill.
+Run as a process with ``python -m offchain.mirror --manifest … --rpc … --snapshot …``
+(:mod:`~offchain.mirror.process`, which also says how replicas scale out). The notes subscribers
+get are in :mod:`~offchain.mirror.notify`, the status and metrics in :mod:`~offchain.mirror.status`.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
 import logging
 import random
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from offchain.chain.decode import Decoder
 from offchain.chain.manifest import Manifest, check_chain, load_manifest
@@ -62,25 +44,16 @@ from offchain.exceptions import (
     StaleViewError,
 )
 from offchain.mirror.audit import Auditor, AuditReport, JournalCheck
-from offchain.mirror.follower import (
-    Follower,
-    FollowerConfig,
-    PollingRunner,
-    Runner,
-    WebsocketRunner,
-)
-from offchain.mirror.state import (
-    Anchor,
-    Change,
-    Changes,
-    Lease,
-    MirrorState,
-    Pool,
-    Tenant,
-    View,
-    check_handlers,
-)
+from offchain.mirror.entities import Anchor, Changes, Lease, Pool, Tenant
+from offchain.mirror.follow_types import FollowerConfig
+from offchain.mirror.follower import Follower
+from offchain.mirror.handlers import check_handlers
+from offchain.mirror.notify import Notification, Subscribers
+from offchain.mirror.runners import PollingRunner, Runner, WebsocketRunner
+from offchain.mirror.state import MirrorState
+from offchain.mirror.status import MirrorStatus, mirror_metrics, mirror_status
 from offchain.mirror.store import SnapshotInfo, SnapshotStore
+from offchain.mirror.view import View
 
 log = logging.getLogger("offchain.mirror.mirror")
 
@@ -103,53 +76,6 @@ class MirrorConfig:
     rpc_timeout: float = 30.0
     rpc_attempts: int = 8
     check_manifest: bool = True  # check chain id, deploy blocks and code before following
-
-
-@dataclass(slots=True)
-class Notification:
-    """What subscribers receive: a block applied, a block retracted by a reorg, or finality.
-
-    ``changes`` are typed :class:`~offchain.mirror.state.Change` records (``kind, key, before,
-    after``); for a retraction they are the undoing changes, newest block's last change first. A
-    live block's are event by event; a backfilled chunk of final blocks (``final``, ``number`` its
-    last block) has one per entry it changed, from its value before the chunk to its value after. A
-    ``finalized`` note says every block up to ``number`` is final (no reorg will retract it); it
-    carries no changes (they came with the blocks' applied notes)."""
-
-    kind: str  # "applied", "retracted" or "finalized"
-    number: int
-    block_hash: str
-    changes: Changes
-    final: bool = False
-
-
-@dataclass(slots=True)
-class MirrorStatus:
-    """Everything an operator or a load balancer asks a mirror."""
-
-    phase: str  # stopped, starting, backfill, live, resync, error
-    block: int
-    block_hash: str
-    head: int
-    finalized: int
-    lag_blocks: int
-    finality: str
-    rpc: str
-    rpc_up: bool
-    last_error: str
-    events_applied: int
-    reorgs: int
-    retracted_blocks: int
-    unfinalized_blocks: int
-    resyncs: int
-    snapshot: dict[str, Any] | None
-    journal: dict[str, Any] | None
-    audit: dict[str, Any] | None
-    counts: dict[str, int]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-serializable)."""
-        return asdict(self)
 
 
 class Mirror:
@@ -191,7 +117,7 @@ class Mirror:
         self._phase = "stopped"
         self._error = ""
         self._cond = threading.Condition()
-        self._subscribers: list[Callable[[Notification], None]] = []
+        self._subscribers = Subscribers()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
@@ -391,34 +317,25 @@ class Mirror:
         with self._cond:
             self._cond.notify_all()
         if self._subscribers:
-            self._publish(Notification("applied", number, block_hash, changes, final))
+            self._subscribers.publish(Notification("applied", number, block_hash, changes, final))
 
     def retracted(self, number: int, block_hash: str, inverse: Changes) -> None:
         """Follower hook: tell subscribers what a reorg undid."""
         with self._cond:
             self._cond.notify_all()
         if self._subscribers:
-            self._publish(Notification("retracted", number, block_hash, inverse))
+            self._subscribers.publish(Notification("retracted", number, block_hash, inverse))
 
     def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
         """Follower hook: tell subscribers (no changes: they were in the applied notes), remember
         what to snapshot, snapshot when due."""
         if self._subscribers:
-            self._publish(Notification("finalized", number, block_hash, [], True))
+            self._subscribers.publish(Notification("finalized", number, block_hash, [], True))
         if self.store is None:
             return
         self.store.mark(changes)
         if time.monotonic() - self._last_snapshot_at >= self.config.snapshot_interval:
             self._snapshot()
-
-    def _publish(self, note: Notification) -> None:
-        for callback in list(self._subscribers):
-            try:
-                callback(note)
-            except Exception:
-                log.exception(
-                    "mirror subscriber %r failed on %s %d", callback, note.kind, note.number
-                )
 
     def subscribe(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
         """Call ``callback`` (on the follower's thread) for every applied or retracted block.
@@ -426,13 +343,7 @@ class Mirror:
         Returns:
             A function that unsubscribes.
         """
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     # ---------------------------------------------------------------------------- snapshots
 
@@ -550,37 +461,18 @@ class Mirror:
 
     def status(self) -> MirrorStatus:
         """Where the mirror is and whether it agrees with the chain."""
-        follower = self.follower
-        fs = follower.status if follower is not None else None
-        rpc = self.rpc.status()
-        view = self.state.view()
-        phase = self._phase
-        if phase != "stopped" and self._opened and fs is not None:
-            phase = fs.phase
-        if rpc.all_down and phase != "stopped":
-            phase = "error"
-        head = fs.head if fs is not None else -1
-        snapshot = self.store.last if self.store is not None else None
-        return MirrorStatus(
-            phase=phase,
-            block=view.number,
-            block_hash=view.block_hash,
-            head=head,
-            finalized=fs.finalized if fs is not None else -1,
-            lag_blocks=max(0, head - view.number) if head >= 0 else -1,
-            finality=fs.finality if fs is not None else "",
-            rpc=rpc.describe(),
-            rpc_up=not rpc.all_down,
-            last_error=self._error or (fs.last_error if fs is not None else ""),
-            events_applied=fs.events_applied if fs is not None else 0,
-            reorgs=fs.reorgs if fs is not None else 0,
-            retracted_blocks=fs.retracted_blocks if fs is not None else 0,
-            unfinalized_blocks=fs.unfinalized_blocks if fs is not None else 0,
-            resyncs=self.resyncs,
-            snapshot=asdict(snapshot) if snapshot is not None else None,
-            journal=asdict(self.last_journal) if self.last_journal is not None else None,
-            audit=_audit_summary(self.last_audit),
-            counts=self.state.counts(),
+        follower, store = self.follower, self.store
+        return mirror_status(
+            self._phase,
+            self._opened,
+            follower.status if follower is not None else None,
+            self.rpc.status(),
+            self.state,
+            store.last if store is not None else None,
+            self._error,
+            self.resyncs,
+            self.last_journal,
+            self.last_audit,
         )
 
     def _describe(self) -> str:
@@ -589,120 +481,9 @@ class Mirror:
 
     def metrics(self) -> dict[str, float]:
         """Numbers for a metrics endpoint (Prometheus-style names)."""
-        s = self.status()
-        journal = self.last_journal
-        metrics: dict[str, float] = {
-            "mirror_block": s.block,
-            "mirror_head_block": s.head,
-            "mirror_finalized_block": s.finalized,
-            "mirror_lag_blocks": s.lag_blocks,
-            "mirror_events_applied_total": s.events_applied,
-            "mirror_reorgs_total": s.reorgs,
-            "mirror_retracted_blocks_total": s.retracted_blocks,
-            "mirror_resyncs_total": s.resyncs,
-            "mirror_rpc_up": 1.0 if s.rpc_up else 0.0,
-            "mirror_journal_ok": -1.0 if journal is None else float(journal.ok),
-            "mirror_audit_checked_total": self.audit_checked_total,
-            "mirror_audit_divergences_total": self.audit_divergences_total,
-            "mirror_snapshot_block": s.snapshot["block_number"] if s.snapshot else -1,
-        }
-        for table, count in s.counts.items():
-            metrics[f'mirror_entries{{table="{table}"}}'] = count
-        return metrics
+        return mirror_metrics(
+            self.status(), self.last_journal, self.audit_checked_total, self.audit_divergences_total
+        )
 
 
-def _audit_summary(report: AuditReport | None) -> dict[str, Any] | None:
-    if report is None:
-        return None
-    return {
-        "block_number": report.block_number,
-        "block_hash": report.block_hash,
-        "checked": report.checked,
-        "divergences": len(report.divergences),
-        "examples": [str(d) for d in report.divergences[:5]],
-        "sampled": report.sampled,
-        "ok": report.ok,
-        "error": report.error,
-        "checked_at": report.checked_at,
-    }
-
-
-# ------------------------------------------------------------------------------------ process
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run a mirror process (``python -m offchain.mirror --help``)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m offchain.mirror", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--manifest", required=True, help="deployments/<chain-id>.json")
-    parser.add_argument("--rpc", action="append", required=True, help="JSON-RPC URL (repeatable)")
-    parser.add_argument("--ws", help="websocket URL for newHeads")
-    parser.add_argument("--snapshot", help="SQLite snapshot file of this replica")
-    parser.add_argument("--poll-interval", type=float, default=1.0)
-    parser.add_argument("--snapshot-interval", type=float, default=30.0)
-    defaults = FollowerConfig()
-    parser.add_argument("--chunk-blocks", type=int, default=defaults.chunk_blocks)
-    parser.add_argument("--max-chunk-blocks", type=int, default=defaults.max_chunk_blocks)
-    parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
-    parser.add_argument("--confirmations", type=int, default=defaults.confirmations)
-    parser.add_argument(
-        "--finality", default="auto", choices=["auto", "finalized", "safe", "depth"]
-    )
-    parser.add_argument("--until-block", type=int, help="exit once this block is applied")
-    parser.add_argument(
-        "--progress", action="store_true", help="print one JSON line per applied block or chunk"
-    )
-    parser.add_argument("--digest", action="store_true", help="print the state digest at exit")
-    parser.add_argument("--log-level", default="WARNING")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-
-    config = MirrorConfig(
-        follower=FollowerConfig(
-            poll_interval=args.poll_interval,
-            chunk_blocks=args.chunk_blocks,
-            max_chunk_blocks=args.max_chunk_blocks,
-            concurrency=args.concurrency,
-            confirmations=args.confirmations,
-            finality=args.finality,
-            freeze_gc=True,  # a process of its own: freezing the collector affects only us
-        ),
-        snapshot_path=args.snapshot,
-        snapshot_interval=args.snapshot_interval,
-    )
-    try:
-        mirror = Mirror.from_manifest(args.manifest, args.rpc, ws_url=args.ws, config=config)
-    except ManifestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-    def emit(record: dict[str, Any]) -> None:
-        print(json.dumps(record), flush=True)
-
-    if args.progress:
-
-        def progress(note: Notification) -> None:
-            emit({"event": note.kind, "block": note.number, "hash": note.block_hash,
-                  "changes": len(note.changes), "final": note.final})  # fmt: skip
-
-        mirror.subscribe(progress)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    mirror.start()
-    try:
-        while not done.is_set():
-            if args.until_block is not None and mirror.state.number >= args.until_block:
-                break
-            done.wait(0.05)
-    finally:
-        mirror.stop()
-    if args.digest:
-        view = mirror.view()
-        emit({"event": "digest", "block": view.number, "hash": view.block_hash,
-              "digest": mirror.state.digest(), "counts": mirror.state.counts()})  # fmt: skip
-    return 0
-
-
-__all__ = ["Change", "Mirror", "MirrorConfig", "MirrorStatus", "Notification", "main"]
+__all__ = ["Mirror", "MirrorConfig"]

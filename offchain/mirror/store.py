@@ -2,10 +2,10 @@
 
 Layout: a ``meta`` table (schema version, chain id, deployment identity, the snapshot's block
 number, hash and timestamp, the entry count of every state table) and a ``pages`` table. Each state
-table is cut into pages (by id range, by block range for anchors, by key hash otherwise); a page is
-one row holding its entries as a marshal'ed list of plain tuples and the crc32 of that blob. Pages
-make restart fast (a million anchors load in about a second: one ``marshal.loads`` per page
-instead of per-row SQL) while writes stay incremental.
+table is cut into pages (by id range, by block range for anchors, by key hash otherwise: see
+:mod:`offchain.mirror._tables`); a page is one row holding its entries as a marshal'ed list of plain
+tuples and the crc32 of that blob. Pages make restart fast (a million anchors load in about a
+second: one ``marshal.loads`` per page instead of per-row SQL) while writes stay incremental.
 
 Writes are incremental: the mirror marks the entries that changed in finalized blocks, and a
 snapshot at finalized block ``F`` rewrites just the pages holding them, in one SQLite transaction
@@ -30,206 +30,19 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from offchain.exceptions import SnapshotError
-from offchain.mirror.journal import JournalState
-from offchain.mirror.state import (
-    Account,
-    Anchor,
-    Change,
-    CloseReason,
-    Kind,
-    Lease,
-    LeaseStatus,
-    MirrorState,
-    Pool,
-    PoolStatus,
-    RegistrationPolicy,
-    Tenant,
-    TenantStatus,
-)
+from offchain.mirror._tables import BY_KIND, TABLES, Table
+from offchain.mirror.entities import Change, Kind
+from offchain.mirror.state import MirrorState
 
 log = logging.getLogger("offchain.mirror.store")
 
 SCHEMA_VERSION = 2
-
-Row = tuple[Any, ...]
-
-
-def _uri_out(text: str) -> bytes:
-    # Strings decoded with surrogateescape may hold lone surrogates: store the original bytes.
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _uri_in(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
-
-
-def _by_id(key: int) -> int:
-    return key >> 10  # 1,024 consecutive ids per page
-
-
-def _by_hash(key: Any) -> int:
-    return zlib.crc32(marshal.dumps(key, 2)) & 255
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """How one state table is stored: entries as plain tuples, grouped in pages."""
-
-    kind: Kind
-    encode: Callable[[Any, Any], Row]  # (key, value) -> row of builtins (marshal-able)
-    decode: Callable[[Row], tuple[Any, Any]]  # row -> (key, value)
-    page: Callable[[Any, Any], int]  # (key, value) -> page number
-    sort: Callable[[Row], Any]  # order of rows inside a page
-
-
-def _first(row: Row) -> Any:
-    return row[0]
-
-
-TABLES: tuple[_Table, ...] = (
-    _Table(
-        Kind.JOURNAL,
-        lambda k, v: (k, v.seq, v.head),
-        lambda r: (r[0], JournalState(r[1], r[2])),
-        lambda k, v: 0,
-        _first,
-    ),
-    _Table(
-        Kind.POLICY,
-        lambda k, v: (k, int(v)),
-        lambda r: (r[0], RegistrationPolicy(r[1])),
-        lambda k, v: 0,
-        _first,
-    ),
-    _Table(
-        Kind.ROLE,
-        lambda k, v: (k[0], k[1]),
-        lambda r: ((r[0], r[1]), True),
-        lambda k, v: _by_hash(k),
-        lambda r: r,
-    ),
-    _Table(
-        Kind.TENANT,
-        lambda k, v: (
-            k,
-            v.owner,
-            int(v.status),
-            v.created_at,
-            _uri_out(v.metadata_uri),
-            v.metadata_hash,
-            v.pending_owner,
-        ),
-        lambda r: (r[0], Tenant(r[0], r[1], TenantStatus(r[2]), r[3], _uri_in(r[4]), r[5], r[6])),
-        lambda k, v: _by_id(k),
-        _first,
-    ),
-    _Table(
-        Kind.OPERATOR,
-        lambda k, v: (k[0], k[1], v),
-        lambda r: ((r[0], r[1]), r[2]),
-        lambda k, v: _by_id(k[0]),
-        lambda r: r[:2],
-    ),
-    _Table(
-        Kind.QUOTA,
-        lambda k, v: (k[0], k[1], v),
-        lambda r: ((r[0], r[1]), r[2]),
-        lambda k, v: _by_id(k[0]),
-        lambda r: r[:2],
-    ),
-    _Table(
-        Kind.POOL,
-        lambda k, v: (
-            k,
-            v.provider,
-            v.resource_class,
-            v.capacity,
-            v.allocated,
-            v.price_per_unit_second,
-            v.min_duration,
-            v.max_duration,
-            int(v.status),
-        ),
-        lambda r: (r[0], Pool(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], PoolStatus(r[8]))),
-        lambda k, v: _by_id(k),
-        _first,
-    ),
-    _Table(
-        Kind.LEASE,
-        lambda k, v: (
-            k,
-            v.tenant_id,
-            v.pool_id,
-            v.units,
-            v.start,
-            v.end,
-            int(v.status),
-            int(v.close_reason),
-            v.price_per_unit_second,
-            v.paid_until,
-        ),
-        lambda r: (
-            r[0],
-            Lease(
-                r[0], r[1], r[2], r[3], r[4], r[5], LeaseStatus(r[6]), CloseReason(r[7]), r[8], r[9]
-            ),
-        ),
-        lambda k, v: _by_id(k),
-        _first,
-    ),
-    _Table(
-        Kind.ACCOUNT,
-        lambda k, v: (k, v.free, v.reserved),
-        lambda r: (r[0], Account(r[1], r[2])),
-        lambda k, v: _by_id(k),
-        _first,
-    ),
-    _Table(
-        Kind.CLAIMABLE,
-        lambda k, v: (k, v),
-        lambda r: (r[0], r[1]),
-        lambda k, v: _by_hash(k),
-        _first,
-    ),
-    _Table(
-        Kind.ACTIVE_UNITS,
-        lambda k, v: (k[0], k[1], v),
-        lambda r: ((r[0], r[1]), r[2]),
-        lambda k, v: _by_id(k[0]),
-        lambda r: r[:2],
-    ),
-    _Table(
-        Kind.ANCHOR,
-        lambda k, v: (
-            k,
-            v.tenant_id,
-            v.timestamp,
-            v.block_number,
-            v.revoked_at,
-            v.count,
-            v.revoke_reason,
-        ),
-        lambda r: (r[0], Anchor(*r)),
-        # By block range, rows in (block, digest) order: pages read in order rebuild each
-        # tenant's anchor list in anchoring order; new anchors touch only the newest pages.
-        lambda k, v: v.block_number >> 6,
-        lambda r: (r[3], r[0]),
-    ),
-    _Table(
-        Kind.BATCH_URI,
-        lambda k, v: (k, _uri_out(v)),
-        lambda r: (r[0], _uri_in(r[1])),
-        lambda k, v: _by_hash(k),
-        _first,
-    ),
-)
-_BY_KIND = {table.kind: table for table in TABLES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +148,7 @@ class SnapshotStore:
             db.execute("BEGIN IMMEDIATE")
             counts = self._counts(db)
             for kind, keys in self._dirty.items():
-                table = _BY_KIND[kind]
+                table = BY_KIND[kind]
                 current = state.tables[kind]
                 # Each dirty key's value at the block, and the page it lives in.
                 pages: dict[int, dict[Any, Any]] = {}
@@ -383,7 +196,7 @@ class SnapshotStore:
         return {kind.name.lower(): int(counts.get(kind.name.lower(), 0)) for kind in Kind}
 
     @staticmethod
-    def _rewrite(db: sqlite3.Connection, table: _Table, page: int, updates: dict[Any, Any]) -> int:
+    def _rewrite(db: sqlite3.Connection, table: Table, page: int, updates: dict[Any, Any]) -> int:
         """Apply upserts (value) and deletions (None) to one page; returns the change in count."""
         found = db.execute(
             "SELECT rows FROM pages WHERE kind = ? AND page = ?", (int(table.kind), page)

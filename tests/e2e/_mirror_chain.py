@@ -6,7 +6,7 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
-from offchain.mirror.follower import FollowerConfig
+from offchain.mirror.follow_types import FollowerConfig
 from offchain.mirror.mirror import MirrorConfig
 
 ADMIN_ROLE = keccak(b"leasehold.role.admin")

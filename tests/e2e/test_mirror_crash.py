@@ -55,7 +55,8 @@ class MirrorProcess:
         )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -79,9 +80,18 @@ class MirrorProcess:
         )
 
     def kill9(self) -> None:
+        """SIGKILL, then read the pipe to its end: ``seen`` holds every line printed before death.
+
+        The process keeps going between the line a test waited for and the kill; what it printed
+        meanwhile counts too (it writes a snapshot at a block only after that block's lines).
+        """
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         assert self.process.returncode == -signal.SIGKILL
+        self.reader.join(timeout=10)
+        assert not self.reader.is_alive(), "the killed process's stdout never closed"
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
 
     def cleanup(self) -> None:
         if self.process.poll() is None:
@@ -136,11 +146,14 @@ def test_kill_during_backfill_then_restart_applies_every_event_once(
         "1",
     )
     try:
-        seen = process.until(lambda s: sum(1 for e in s if e["final"]) >= 40)
+        process.until(lambda s: sum(1 for e in s if e["final"]) >= 40)
         process.kill9()
     finally:
         process.cleanup()
-    killed_at = max(e["block"] for e in seen)
+    # The last block the process printed before it died (not the last the test had read when it
+    # sent the kill: the process runs on meanwhile). Mirror.finalized prints a block's lines before
+    # it writes the snapshot at that block, so no snapshot can be ahead of this.
+    killed_at = max(e["block"] for e in process.seen)
     final = chain.blocks.head.number - 64
     assert killed_at < final, "the process finished its backfill before the kill"
     resume_from = snapshot_block(snapshot)

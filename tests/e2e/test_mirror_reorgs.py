@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from _mirror_chain import fast_config
 
-from offchain.mirror.mirror import Mirror, Notification
-from offchain.mirror.state import Kind
+from offchain.mirror.entities import Kind
+from offchain.mirror.mirror import Mirror
+from offchain.mirror.notify import Notification
 
 pytestmark = pytest.mark.anvil
 

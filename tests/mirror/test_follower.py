@@ -11,8 +11,10 @@ from _synthetic_logs import ADDRESSES
 from offchain.chain.decode import Decoder
 from offchain.chain.rpc import RpcClient
 from offchain.exceptions import ReorgTooDeepError
-from offchain.mirror.follower import Follower, FollowerConfig
-from offchain.mirror.state import Changes, Kind, MirrorState
+from offchain.mirror.entities import Changes, Kind
+from offchain.mirror.follow_types import FollowerConfig
+from offchain.mirror.follower import Follower
+from offchain.mirror.state import MirrorState
 
 DECODER = Decoder(ADDRESSES)
 

@@ -13,9 +13,11 @@ from _synthetic_logs import ADDRESSES
 from offchain.chain.decode import Decoder
 from offchain.chain.manifest import Deployment, Manifest
 from offchain.exceptions import MirrorTimeoutError, StaleViewError
-from offchain.mirror.follower import FollowerConfig
-from offchain.mirror.mirror import Mirror, MirrorConfig, Notification
-from offchain.mirror.state import Kind, MirrorState
+from offchain.mirror.entities import Kind
+from offchain.mirror.follow_types import FollowerConfig
+from offchain.mirror.mirror import Mirror, MirrorConfig
+from offchain.mirror.notify import Notification
+from offchain.mirror.state import MirrorState
 
 DECODER = Decoder(ADDRESSES)
 

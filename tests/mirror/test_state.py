@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from offchain.chain.decode import Decoder, to_checksum
 from offchain.exceptions import JournalGapError, MirrorStateError, StaleViewError
-from offchain.mirror.journal import replay
-from offchain.mirror.state import (
+from offchain.mirror.entities import (
     END_BUCKET_SECONDS,
     Account,
     Anchor,
@@ -24,15 +23,15 @@ from offchain.mirror.state import (
     Kind,
     Lease,
     LeaseStatus,
-    MirrorState,
     Pool,
     PoolStatus,
     RegistrationPolicy,
     Tenant,
     TenantStatus,
-    apply,
-    check_handlers,
 )
+from offchain.mirror.handlers import apply, check_handlers
+from offchain.mirror.journal import replay
+from offchain.mirror.state import MirrorState
 
 NOW = 1_700_000_000
 OWNER_CS, OPERATOR_CS, PROVIDER_CS, OTHER_CS = map(to_checksum, (OWNER, OPERATOR, PROVIDER, OTHER))

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from offchain.chain.decode import Decoder
 from offchain.exceptions import SnapshotError
-from offchain.mirror.state import Changes, Kind, MirrorState
+from offchain.mirror.entities import Changes, Kind
+from offchain.mirror.state import MirrorState
 from offchain.mirror.store import SnapshotStore
 
 DECODER = Decoder(ADDRESSES)
