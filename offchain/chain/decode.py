@@ -9,7 +9,9 @@ buffer; the same buffer is what the contracts' journal hashes (see
 of static words only (every hot event) also gets a masked decoder: one integer AND checks every
 word's padding and range, one ``struct`` call reads them all, and the word-by-word decoder runs
 only to name what is wrong. Types outside the fast path (arrays, tuples) fall back to ``eth_abi``
-for the data part. web3.py's per-log ``process_log`` is not used.
+for the data part. web3.py's per-log ``process_log`` is not used. The source is written and compiled
+by :mod:`offchain.chain._codegen`; this module holds the specs, the decoded :class:`Event` and the
+:class:`Decoder` that picks a decoder per log.
 
 Values come out as ``eth_abi`` gives them, except addresses, which are checksummed (as web3.py and
 ape return them), and strings, which are decoded with ``surrogateescape`` so a contract-stored
@@ -19,16 +21,13 @@ string that is not valid UTF-8 still decodes, losslessly, instead of stopping th
 from __future__ import annotations
 
 import json
-import struct
-from binascii import unhexlify
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import decode as eth_abi_decode
-
 import offchain.chain.abi as _abi_module
+from offchain.chain._codegen import compile_decoder
 from offchain.chain.abi import ABI, CONTRACTS, load_abi
 from offchain.exceptions import DecodeError
 
@@ -180,252 +179,16 @@ class Event:
         return dict(zip(self.spec.names, self.args, strict=True))
 
 
-# ---------------------------------------------------------------------------------- generation
-
-_STATIC_WORD = ("uint", "int", "address", "bool", "bytes32")
-
-
-def _is_word(kind: str) -> bool:
-    """True for the single-word static types the fast path reads straight from the buffer."""
-    if kind in ("address", "bool"):
-        return True
-    if kind.startswith("uint") or kind.startswith("int"):
-        return "[" not in kind
-    return kind.startswith("bytes") and kind != "bytes" and "[" not in kind
-
-
-def _is_fast(kind: str) -> bool:
-    return _is_word(kind) or kind in ("string", "bytes")
-
-
-def _word_expr(kind: str, at: str, name: str, lines: list[str], consts: dict[str, Any]) -> str:
-    """Emit the checks reading one static word at buffer offset ``at``; return its expression."""
-    end = f"{at} + 32"
-    if kind == "address":
-        lines.append(
-            f"    if raw[{at} : {at} + 12] != _Z12: _bad({name!r}, 'dirty address padding')"
-        )
-        return f"_cs(raw[{at} + 12 : {end}])"
-    if kind == "bool":
-        lines.append(f"    b_ = raw[{at} : {end}]")
-        lines.append(f"    if b_ != _TRUE and b_ != _FALSE: _bad({name!r}, 'bool not 0 or 1')")
-        return "b_ == _TRUE"
-    if kind.startswith("uint"):
-        bits = int(kind[4:] or 256)
-        var = f"v{len(lines)}"
-        lines.append(f"    {var} = _int(raw[{at} : {end}], 'big')")
-        if bits < 256:
-            consts[f"_MAX{bits}"] = (1 << bits) - 1
-            lines.append(f"    if {var} > _MAX{bits}: _bad({name!r}, 'uint{bits} out of range')")
-        return var
-    if kind.startswith("int"):
-        bits = int(kind[3:] or 256)
-        var = f"v{len(lines)}"
-        lines.append(f"    {var} = _int(raw[{at} : {end}], 'big', signed=True)")
-        if bits < 256:
-            consts[f"_IMAX{bits}"] = (1 << (bits - 1)) - 1
-            lines.append(
-                f"    if not -_IMAX{bits} - 1 <= {var} <= _IMAX{bits}: "
-                f"_bad({name!r}, 'int{bits} out of range')"
-            )
-        return var
-    size = int(kind[5:])  # bytesN
-    if size == 32:
-        return f"raw[{at} : {end}]"
-    lines.append(
-        f"    if raw[{at} + {size} : {end}] != _Z32[{size}:]: _bad({name!r}, 'dirty bytes{size}')"
-    )
-    return f"raw[{at} : {at} + {size}]"
-
-
-def _generate(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Source of ``decode(topics, data) -> (raw, args)`` for one event, and its constants."""
-    inputs = entry["inputs"]
-    topic_params = [p for p in inputs if p["indexed"]]
-    data_params = [p for p in inputs if not p["indexed"]]
-    n_topics = 1 + len(topic_params)
-    base = 32 * n_topics
-    consts: dict[str, Any] = {}
-    hexes = "".join(f"{{topics[{i}][2:]}}" for i in range(n_topics))
-    lines = [
-        "def decode(topics, data):",
-        f"    if len(topics) != {n_topics}: _bad('topics', f'{{len(topics)}} topics, "
-        f"expected {n_topics}')",
-        "    try:",
-        f'        raw = _fromhex(f"{hexes}{{data[2:]}}")',
-        "    except (ValueError, TypeError):",
-        "        _bad('hex', 'topics or data are not hex')",
-        "    n = len(raw)",
-        f"    if n != {base} + ((n - {base}) // 32) * 32 or len(topics[{n_topics - 1}]) != 66:",
-        "        _bad('length', f'{n} bytes are not whole words')",
-    ]
-    exprs: dict[int, str] = {}
-    slow = any(not _is_fast(canonical_type(p)) for p in data_params)
-    head = 32 * len(data_params)
-    if slow:
-        consts["_DATA_TYPES"] = [canonical_type(p) for p in data_params]
-        lines.append(f"    values = _abi_decode(_DATA_TYPES, raw[{base}:])")
-    elif data_params:
-        lines.append(
-            f"    if n < {base + head}: _bad('data', f'{{n - {base}}} data bytes, need {head}')"
-        )
-    data_i = 0
-    topic_i = 1
-    for position, param in enumerate(inputs):
-        kind = canonical_type(param)
-        name = param["name"] or f"arg{position}"
-        if param["indexed"]:
-            at = 32 * topic_i
-            topic_i += 1
-            # Indexed dynamic values (string, bytes, arrays, tuples) are only their hash on chain.
-            exprs[position] = (
-                _word_expr(kind, str(at), name, lines, consts)
-                if _is_word(kind)
-                else f"raw[{at} : {at} + 32]"
-            )
-        elif slow:
-            exprs[position] = f"values[{data_i}]"
-            data_i += 1
-        else:
-            at = base + 32 * data_i
-            data_i += 1
-            if _is_word(kind):
-                exprs[position] = _word_expr(kind, str(at), name, lines, consts)
-            else:
-                var = f"d{position}"
-                lines += [
-                    f"    o_ = _int(raw[{at} : {at + 32}], 'big')",
-                    f"    if o_ < {head} or o_ % 32 or {base} + o_ + 32 > n: "
-                    f"_bad({name!r}, 'offset out of range')",
-                    f"    s_ = {base} + o_ + 32",
-                    "    l_ = _int(raw[s_ - 32 : s_], 'big')",
-                    f"    if s_ + l_ > n: _bad({name!r}, 'length out of range')",
-                    "    p_ = s_ + l_ + (-l_ % 32)",
-                    f"    if p_ > n or raw[s_ + l_ : p_].strip(b'\\x00'): "
-                    f"_bad({name!r}, 'dirty padding')",
-                ]
-                if kind == "string":
-                    lines.append(
-                        f"    {var} = raw[s_ : s_ + l_].decode('utf-8', 'surrogateescape')"
-                    )
-                else:
-                    lines.append(f"    {var} = raw[s_ : s_ + l_]")
-                exprs[position] = var
-    args = ", ".join(exprs[i] for i in range(len(inputs)))
-    lines.append(f"    return raw, ({args}{',' if len(inputs) == 1 else ''})")
-    return "\n".join(lines) + "\n", consts
-
-
-def _word_layout(kind: str) -> tuple[str, int, str] | None:
-    """How the masked path reads one static word: its ``struct`` format, the bits of the word
-    that must be zero (as an int over its 256 bits) and the expression building the value from
-    the unpacked items (``{0}``, ``{1}``); ``None`` for types it cannot check with a mask."""
-    if kind == "address":
-        return "12x20s", ((1 << 96) - 1) << 160, "_cs({0})"
-    if kind == "bool":
-        return "31x?", ((1 << 255) - 1) << 1, "{0}"
-    if kind.startswith("uint"):
-        bits = int(kind[4:] or 256)
-        pad = ((1 << (256 - bits)) - 1) << bits
-        if bits <= 64:
-            return "24xQ", pad, "{0}"
-        if bits <= 128:
-            return "16xQQ", pad, "{0} << 64 | {1}"
-        return "32s", pad, "_int({0}, 'big')"
-    if kind.startswith("bytes") and kind != "bytes" and "[" not in kind:
-        size = int(kind[5:])
-        return f"{size}s{32 - size}x" if size < 32 else "32s", (1 << (8 * (32 - size))) - 1, "{0}"
-    return None  # signed ints must be sign-extended, not zero-padded: checked word by word
-
-
-def _generate_masked(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """Source of a faster ``decode(topics, data)`` for events of static words only, or ``None``.
-
-    One ``int.from_bytes`` of the words and one AND with the bits every word must have zero
-    check all of them at once (padding, ranges); one ``struct`` call unpacks them; topic0 is not
-    parsed (it chose the decoder) and ``binascii.unhexlify`` parses the rest (a fifth faster than
-    ``bytes.fromhex``). Anything amiss goes to ``_checked``, the word-by-word decoder of
-    :func:`_generate`, which says what.
-    """
-    inputs = entry["inputs"]
-    layouts = []
-    for param in [p for p in inputs if p["indexed"]] + [p for p in inputs if not p["indexed"]]:
-        kind = canonical_type(param)
-        indexed_hash = param["indexed"] and not _is_word(kind)  # a dynamic value's hash
-        if indexed_hash:
-            layout: tuple[str, int, str] | None = ("32s", 0, "{0}")
-        else:
-            layout = _word_layout(kind) if _is_word(kind) else None
-        if layout is None:
-            return None
-        layouts.append((param, layout))
-    n_topics = 1 + sum(1 for p in inputs if p["indexed"])
-    base = 32 * n_topics
-    end = 32 + 32 * len(layouts)  # topic0 is not read: it chose this decoder
-    fmt, mask, values, item = ">", 0, {}, 0
-    for word, (param, (word_fmt, pad, expr)) in enumerate(layouts):
-        fmt += word_fmt
-        mask |= pad << (256 * (len(layouts) - 1 - word))
-        items = sum(1 for c in word_fmt if c.isalpha() and c != "x")
-        values[id(param)] = expr.format(*(f"u{item + i}" for i in range(items)))
-        item += items
-    # topic0 chose this decoder (the table is keyed by it), so its bytes are the spec's.
-    hexes = "".join(f"{{topics[{i}][2:]}}" for i in range(1, n_topics))
-    lines = [
-        "def decode(topics, data):",
-        f"    if len(topics) != {n_topics}: return _checked(topics, data)",
-        "    try:",
-        f'        raw = _TOPIC0 + _unhex(f"{hexes}{{data[2:]}}")',
-        "    except (ValueError, TypeError):",
-        "        return _checked(topics, data)",
-        "    n = len(raw)",
-        f"    if n != {base} + ((n - {base}) // 32) * 32 or n < {end} "
-        f"or len(topics[{n_topics - 1}]) != 66:",
-        "        return _checked(topics, data)",
-    ]
-    if mask:
-        lines.append(f"    if _int(raw[32:{end}], 'big') & _PAD: return _checked(topics, data)")
-    unpacked = ", ".join(f"u{i}" for i in range(item))
-    if item:
-        lines.append(f"    {unpacked}{',' if item == 1 else ''} = _unpack(raw, 32)")
-    args = ", ".join(values[id(p)] for p in inputs)
-    lines.append(f"    return raw, ({args}{',' if len(inputs) == 1 else ''})")
-    consts = {"_PAD": mask, "_unpack": struct.Struct(fmt).unpack_from, "_unhex": unhexlify}
-    return "\n".join(lines) + "\n", {**consts, "_TOPIC0": event_topic(entry)}
+# ---------------------------------------------------------------------------------- compiling
 
 
 def _compile(contract: str, entry: Mapping[str, Any]) -> tuple[EventSpec, Callable[..., Any]]:
-    source, consts = _generate(entry)
+    """The spec of one event and its generated decoder (:mod:`offchain.chain._codegen`)."""
     signature = event_signature(entry)
-
-    def bad(what: str, why: str) -> None:
-        raise DecodeError(f"{contract}.{signature} {what}", why)
-
-    def abi_decode(types: list[str], data: bytes) -> tuple[Any, ...]:
-        try:
-            return tuple(eth_abi_decode(types, data))
-        except Exception as exc:
-            raise DecodeError(f"{contract}.{signature} data", str(exc)) from None
-
-    namespace: dict[str, Any] = {
-        "_fromhex": bytes.fromhex,
-        "_int": int.from_bytes,
-        "_cs": checksum_bytes,
-        "_bad": bad,
-        "_abi_decode": abi_decode,
-        "_Z12": bytes(12),
-        "_Z32": bytes(32),
-        "_TRUE": (1).to_bytes(32, "big"),
-        "_FALSE": bytes(32),
-        **consts,
-    }
-    exec(compile(source, f"<decoder {contract}.{signature}>", "exec"), namespace)
-    masked = _generate_masked(entry)
-    if masked is not None:  # the word-by-word decoder stays, to name what is wrong
-        fast, consts = masked
-        namespace.update(consts, _checked=namespace["decode"])
-        exec(compile(fast, f"<decoder {contract}.{signature}, masked>", "exec"), namespace)
-        source = source.replace("def decode(", "def _checked(", 1) + "\n" + fast
+    topic0 = event_topic(entry)
+    types = tuple(canonical_type(p) for p in entry["inputs"])
+    where = f"{contract}.{signature}"
+    source, decode = compile_decoder(where, entry, types, topic0, checksum_bytes)
     names = tuple(p["name"] for p in entry["inputs"])
     seq_index = next(
         (
@@ -440,14 +203,14 @@ def _compile(contract: str, entry: Mapping[str, Any]) -> tuple[EventSpec, Callab
         name=entry["name"],
         qualname=f"{contract}.{entry['name']}",
         signature=signature,
-        topic0=event_topic(entry),
+        topic0=topic0,
         names=names,
-        types=tuple(canonical_type(p) for p in entry["inputs"]),
+        types=types,
         indexed=tuple(bool(p["indexed"]) for p in entry["inputs"]),
         seq_index=seq_index,
         source=source,
     )
-    return spec, namespace["decode"]
+    return spec, decode
 
 
 # ------------------------------------------------------------------------------------- decoder

@@ -8,13 +8,9 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from offchain.chain.client import (
-    PROVIDER_ROLE,
-    Addresses,
-    LeaseholdClient,
-    resource_class,
-)
+from offchain.chain.client import Addresses, LeaseholdClient
 from offchain.chain.manifest import packaged_abi_sha256
+from offchain.chain.values import PROVIDER_ROLE, resource_class
 
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = resource_class("gpu.h100")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from offchain.anchoring.merkle import MerkleTree, digest_bytes
-from offchain.chain.client import AnchorRecord, Inclusion, TenantStatus
+from offchain.chain.anchor import AnchorRecord, Inclusion
+from offchain.chain.registry import TenantStatus
 from offchain.exceptions import ContractRevertError, UnknownAnchorError
 
 DIGEST = digest_bytes(b"hello, leasehold")

@@ -9,7 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from offchain.chain.abi import CONTRACTS, load_abi
-from offchain.chain.client import TenantStatus, decode_revert, error_table
+from offchain.chain.errors import decode_revert, error_table
+from offchain.chain.registry import TenantStatus
 
 
 def _selector(signature: str) -> bytes:

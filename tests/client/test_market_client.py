@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.client import (
-    CloseReason,
-    Escrow,
-    LeaseStatus,
-    Pool,
-    PoolStatus,
-    resource_class,
-)
+from offchain.chain.market import CloseReason, Escrow, LeaseStatus, Pool, PoolStatus
+from offchain.chain.values import resource_class
 from offchain.exceptions import ContractRevertError, UnknownLeaseError, UnknownPoolError
 
 GPU = resource_class("gpu.h100")

@@ -6,16 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from offchain.chain.client import (
-    ADMIN_ROLE,
-    PROVIDER_ROLE,
+from offchain.chain.registry import (
     Authorization,
     PendingDelay,
     RegistrationPolicy,
     Tenant,
     TenantStatus,
-    resource_class,
 )
+from offchain.chain.values import ADMIN_ROLE, PROVIDER_ROLE, resource_class
 from offchain.exceptions import ContractRevertError, UnknownTenantError
 
 GPU = resource_class("gpu.h100")

@@ -1,0 +1,265 @@
+"""``LeaseMarket`` from Python: escrow, pools, leases and provider earnings, paid in native ETH or
+an ERC-20 (approved before a deposit when needed).
+
+Views return the mirror's :class:`~offchain.mirror.state.Pool` and
+:class:`~offchain.mirror.state.Lease`, and :data:`Escrow` (the mirror's ``Account``), so chain and
+mirror reads compare equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+
+from offchain.chain._contract import Signer, TxResult, _Bound, _with_created
+from offchain.chain.values import ZERO_ADDRESS
+from offchain.exceptions import NoSignerError, UnknownLeaseError, UnknownPoolError
+from offchain.mirror.entities import Account as Escrow
+from offchain.mirror.entities import CloseReason, Lease, LeaseStatus, Pool, PoolStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Remaining:
+    """What is left of a lease."""
+
+    seconds_left: int
+    unaccrued: int
+
+
+#: The ERC-20 functions the client (and the ape scripts) use on a market's payment token.
+ERC20_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "approve",
+        "stateMutability": "nonpayable",
+        "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
+        "outputs": [{"name": "", "type": "bool"}],
+    },
+    {
+        "type": "function",
+        "name": "allowance",
+        "stateMutability": "view",
+        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    },
+    {
+        "type": "function",
+        "name": "symbol",
+        "stateMutability": "view",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "string"}],
+    },
+]
+
+
+class MarketClient(_Bound):
+    """``LeaseMarket``: escrow, pools, leases and provider earnings."""
+
+    name = "LeaseMarket"
+
+    # reads
+
+    def asset(self) -> str:
+        """The payment asset: the zero address for native ETH, else the ERC-20."""
+        return str(to_checksum_address(self._call("asset")))
+
+    def asset_symbol(self) -> str:
+        """``ETH`` for native ETH, else the ERC-20's ``symbol()``."""
+        asset = self.asset()
+        if asset == ZERO_ADDRESS:
+            return "ETH"
+        return str(_Erc20(self.w3, asset, None)._call("symbol"))
+
+    def registry(self) -> str:
+        """The registry consulted for authorization, quotas and roles."""
+        return str(to_checksum_address(self._call("registry")))
+
+    def max_batch(self) -> int:
+        """Most lease ids ``claim`` and ``reclaim`` take in one call."""
+        return int(self._call("MAX_BATCH"))
+
+    def max_price_changes(self) -> int:
+        """Most price changes one pool may have over its life."""
+        return int(self._call("MAX_PRICE_CHANGES"))
+
+    def pool_count(self) -> int:
+        """Number of pools created (the highest pool id)."""
+        return int(self._call("poolCount"))
+
+    def pool(self, pool_id: int) -> Pool:
+        """A pool.
+
+        Raises:
+            UnknownPoolError: no pool has this id.
+        """
+        raw = self._call("pool", pool_id)
+        capacity, allocated, price, min_d, max_d, status, provider, rclass = raw
+        if status == PoolStatus.NONE:
+            raise UnknownPoolError(pool_id)
+        return Pool(
+            pool_id=pool_id,
+            provider=to_checksum_address(provider),
+            resource_class=bytes(rclass),
+            capacity=int(capacity),
+            allocated=int(allocated),
+            price_per_unit_second=int(price),
+            min_duration=int(min_d),
+            max_duration=int(max_d),
+            status=PoolStatus(status),
+        )
+
+    def pools(self) -> list[Pool]:
+        """Every pool, by id (one call per pool)."""
+        return [self.pool(i) for i in range(1, self.pool_count() + 1)]
+
+    def lease(self, lease_id: int) -> Lease:
+        """A lease.
+
+        Raises:
+            UnknownLeaseError: no lease has this id.
+        """
+        raw = self._call("lease", lease_id)
+        tenant_id, pool_id, units, start, end, status, reason, price, paid_until = raw
+        if status == LeaseStatus.NONE:
+            raise UnknownLeaseError(lease_id)
+        return Lease(
+            lease_id=lease_id,
+            tenant_id=int(tenant_id),
+            pool_id=int(pool_id),
+            units=int(units),
+            start=int(start),
+            end=int(end),
+            status=LeaseStatus(status),
+            close_reason=CloseReason(reason),
+            price_per_unit_second=int(price),
+            paid_until=int(paid_until),
+        )
+
+    def escrow(self, tenant_id: int) -> Escrow:
+        """A tenant's free and reserved escrow."""
+        free, reserved = self._call("account", tenant_id)
+        return Escrow(free=int(free), reserved=int(reserved))
+
+    def claimable(self, provider: str) -> int:
+        """What a provider can claim now without settling more leases."""
+        return int(self._call("claimable", to_checksum_address(provider)))
+
+    def active_units(self, tenant_id: int, resource_class: bytes) -> int:
+        """Units a tenant holds in running leases of a class."""
+        return int(self._call("activeUnits", tenant_id, resource_class))
+
+    def remaining(self, lease_id: int) -> Remaining:
+        """Seconds left and the amount not yet accrued to the provider."""
+        seconds, unaccrued = self._call("leaseRemaining", lease_id)
+        return Remaining(seconds_left=int(seconds), unaccrued=int(unaccrued))
+
+    def accrued(self, lease_id: int) -> int:
+        """Amount accrued to the provider and not yet settled."""
+        return int(self._call("accrued", lease_id))
+
+    # writes
+
+    def deposit(self, tenant_id: int, amount: int) -> TxResult:
+        """Credit a tenant's free escrow: sends ETH, or approves the ERC-20 first when needed."""
+        asset = self.asset()
+        if asset == ZERO_ADDRESS:
+            return self._send("deposit", tenant_id, amount, value=amount)
+        self._approve_token(asset, amount)
+        return self._send("deposit", tenant_id, amount)
+
+    def _approve_token(self, asset: str, amount: int) -> None:
+        signer = self._signer
+        if signer is None:
+            raise NoSignerError(f"{self.name}.deposit")
+        owner = to_checksum_address(signer if isinstance(signer, str) else signer.address)
+        token = _Erc20(self.w3, asset, signer)
+        if int(token._call("allowance", owner, self.address)) < amount:
+            token._send("approve", self.address, amount)
+
+    def withdraw(self, tenant_id: int, amount: int, to: str) -> TxResult:
+        """Send free escrow to ``to`` (the tenant's owner)."""
+        return self._send("withdraw", tenant_id, amount, to_checksum_address(to))
+
+    def create_pool(
+        self,
+        resource_class: bytes,
+        capacity: int,
+        price_per_unit_second: int,
+        min_duration: int,
+        max_duration: int,
+    ) -> TxResult:
+        """Create a pool owned by the signer (PROVIDER_ROLE); ``created`` is its id."""
+        result = self._send(
+            "createPool",
+            resource_class,
+            capacity,
+            price_per_unit_second,
+            min_duration,
+            max_duration,
+        )
+        return _with_created(result, "PoolCreated", "poolId")
+
+    def set_pool_capacity(self, pool_id: int, capacity: int) -> TxResult:
+        """Change a pool's capacity (its provider)."""
+        return self._send("setPoolCapacity", pool_id, capacity)
+
+    def set_pool_price(self, pool_id: int, price_per_unit_second: int) -> TxResult:
+        """Change the price for new leases (its provider)."""
+        return self._send("setPoolPrice", pool_id, price_per_unit_second)
+
+    def pause_pool(self, pool_id: int) -> TxResult:
+        """Stop new leases (its provider)."""
+        return self._send("pausePool", pool_id)
+
+    def unpause_pool(self, pool_id: int) -> TxResult:
+        """Allow new leases again (its provider)."""
+        return self._send("unpausePool", pool_id)
+
+    def retire_pool(self, pool_id: int) -> TxResult:
+        """Retire a pool for good (its provider)."""
+        return self._send("retirePool", pool_id)
+
+    def open_lease(self, tenant_id: int, pool_id: int, units: int, duration: int) -> TxResult:
+        """Open a lease paid from escrow (owner or operator); ``created`` is its id."""
+        result = self._send("openLease", tenant_id, pool_id, units, duration)
+        return _with_created(result, "LeaseOpened", "leaseId")
+
+    def extend_lease(self, lease_id: int, additional: int) -> TxResult:
+        """Extend a running lease by ``additional`` seconds (owner or operator)."""
+        return self._send("extendLease", lease_id, additional)
+
+    def release_lease(self, lease_id: int) -> TxResult:
+        """End a running lease early (owner or operator)."""
+        return self._send("releaseLease", lease_id)
+
+    def reclaim(self, lease_ids: Sequence[int]) -> TxResult:
+        """Close expired leases or leases of closed tenants (anyone; at most 100)."""
+        return self._send("reclaim", list(lease_ids))
+
+    def terminate_lease(self, lease_id: int, reason_code: int = 0) -> TxResult:
+        """End a lease as its pool's provider or a platform admin."""
+        return self._send("terminateLease", lease_id, reason_code)
+
+    def claim(self, lease_ids: Sequence[int] = ()) -> TxResult:
+        """Settle the given leases of the signer's pools and pay it everything claimable."""
+        return self._send("claim", list(lease_ids))
+
+
+class _Erc20(_Bound):
+    """Just enough ERC-20 to approve the market before a deposit and to name the asset."""
+
+    name = "ERC20"
+
+    def __init__(self, w3: Web3, address: str, signer: Signer | None) -> None:
+        self.w3 = w3
+        self.address = to_checksum_address(address)
+        self.contract = w3.eth.contract(address=self.address, abi=ERC20_ABI)
+        self._decoder = None
+        self._signer = signer
+
+
+__all__ = ["ERC20_ABI", "Escrow", "MarketClient", "Remaining"]
