@@ -149,7 +149,7 @@ def test_a_node_that_stops_answering_mid_command_is_named_with_its_url(
 ):
     import requests
 
-    from offchain.cli import root as cli
+    from offchain.cli import _env as cli
 
     def unreachable(self: cli.Env, account: str | None = None) -> None:
         raise requests.exceptions.ConnectionError("connection reset by peer")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.client import PROVIDER_ROLE, CloseReason, LeaseStatus, PoolStatus, TenantStatus
-from offchain.chain.client import resource_class as rc
 from offchain.chain.devnet import dev_account
+from offchain.chain.values import PROVIDER_ROLE
+from offchain.chain.values import resource_class as rc
+from offchain.mirror.entities import CloseReason, LeaseStatus, PoolStatus, TenantStatus
 
 STRANGER = dev_account(9).address
 OPERATOR = dev_account(4).address

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from offchain.chain import devnet
-from offchain.chain.client import LeaseholdClient, TenantStatus
+from offchain.chain.client import LeaseholdClient
 from offchain.demo.runner import ROOT, Stack
+from offchain.mirror.entities import TenantStatus
 
 APE = str(ROOT / ".venv" / "bin" / "ape")
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offchain.chain.client import (
-    CloseReason,
-    Pool,
-    PoolStatus,
-    Tenant,
-    TenantStatus,
-    resource_class,
-    resource_class_name,
-)
+from offchain.chain.values import resource_class, resource_class_name
+from offchain.mirror.entities import CloseReason, Pool, PoolStatus, Tenant, TenantStatus
 from offchain.models import (
     PoolOut,
     TenantOut,

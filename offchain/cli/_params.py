@@ -1,0 +1,72 @@
+"""Argument types: ids, amounts, durations, hashes and resource classes, with one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from offchain.cli.units import parse_amount, parse_duration
+from offchain.exceptions import InvalidValueError
+
+
+class _IdType(click.ParamType):
+    """A positive integer id with a one-line error for anything else."""
+
+    def __init__(self, what: str, bits: int) -> None:
+        self.name = f"{what}_ID"
+        self.what = what
+        self.bits = bits
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            text = str(value).strip()
+            if not text.isdigit():
+                self.fail(f"{self.what} id must be a positive integer, got {value!r}", param, ctx)
+            number = int(text)
+        if not 0 < number < 2**self.bits:
+            self.fail(f"{self.what} id must be between 1 and {2**self.bits - 1}", param, ctx)
+        return number
+
+
+TENANT_ID = _IdType("tenant", 64)
+POOL_ID = _IdType("pool", 32)
+LEASE_ID = _IdType("lease", 64)
+
+
+class _Parsed(click.ParamType):
+    """A value parsed by one of the ``parse_*`` helpers (their errors become usage errors)."""
+
+    def __init__(self, name: str, parse: Callable[[str], Any]) -> None:
+        self.name = name
+        self.parse = parse
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.parse(value)
+        except InvalidValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _bytes32(text: str) -> bytes:
+    from offchain.chain.values import parse_bytes32
+
+    return parse_bytes32(text, "hash")
+
+
+def _class(text: str) -> bytes:
+    from offchain.chain.values import resource_class
+
+    return resource_class(text)
+
+
+AMOUNT = _Parsed("AMOUNT", parse_amount)
+DURATION = _Parsed("DURATION", parse_duration)
+HASH = _Parsed("HASH", _bytes32)
+CLASS = _Parsed("CLASS", _class)
+UINT32 = click.IntRange(0, 2**32 - 1)

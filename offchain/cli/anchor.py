@@ -1,0 +1,197 @@
+"""Data anchors (DataAnchor): ``leasehold anchor`` and ``verify`` files, ``leasehold anchors``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from offchain.chain.values import hex32
+from offchain.cli._env import Env, account_option, pass_env
+from offchain.cli._output import (
+    EXIT_UNVERIFIED,
+    emit_json,
+    err,
+    json_option,
+    out,
+    report_tx,
+    show_record,
+    tx_json_option,
+)
+from offchain.cli._params import HASH, TENANT_ID, UINT32
+from offchain.cli.units import show_time
+from offchain.models import AnchorOut, dump
+
+
+@click.command("anchor")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--tenant",
+    "tenant_id",
+    type=TENANT_ID,
+    required=True,
+    help="Tenant the anchor is attributed to.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the proof bundles of a directory. Default: PATH.bundles/",
+)
+@click.option("--uri", default="", help="Where the batch can be found (stored on chain).")
+@click.option(
+    "--algorithm",
+    type=click.Choice(["sha256", "keccak256"]),
+    default="sha256",
+    show_default=True,
+    help="How each file is hashed into its leaf.",
+)
+@account_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report (root, tx, bundles) as JSON."
+)
+@pass_env
+def anchor_cmd(
+    env: Env,
+    path: Path,
+    tenant_id: int,
+    out_dir: Path | None,
+    uri: str,
+    algorithm: str,
+    account: str | None,
+    as_json: bool,
+) -> None:
+    """Anchor a file, or every file under a directory as one Merkle batch.
+
+    A file is anchored alone: its digest goes on chain ('leasehold verify FILE' checks it). A
+    directory's files are hashed (with a progress bar), put in a Merkle tree whose root is
+    anchored, and one proof bundle per file is written to --out, atomically, with the tree as
+    tree.json. Running it again after an interruption writes the missing bundles without
+    anchoring twice.
+    """
+    from offchain.anchoring.files import anchor_directory, anchor_file
+
+    client = env.client(account)
+    if path.is_dir():
+        report = anchor_directory(
+            client,
+            env.chain_id(),
+            path,
+            tenant_id,
+            out_dir,
+            uri,
+            algorithm,
+            show_progress=not as_json,
+            console=err,
+        )
+    else:
+        report = anchor_file(client, path, tenant_id, algorithm)
+    if as_json:
+        emit_json(report)
+        return
+    if report["kind"] == "digest":
+        verb = "was already anchored" if report["already"] else "anchored"
+        out.print(
+            f"{path} {verb}: digest {report['digest']} (tenant {tenant_id}, "
+            f"block {report['blockNumber']})"
+        )
+    else:
+        verb = "was already anchored" if report["already"] else "anchored"
+        out.print(
+            f"{report['count']} files {verb} as root {report['root']} "
+            f"(tenant {tenant_id}, block {report['blockNumber']})"
+        )
+        out.print(f"{len(report['bundles'])} proof bundles in {report['out']}")
+
+
+@click.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The file's proof bundle (for a file anchored in a batch).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Check the file against the bundle's proof only, without the chain.",
+)
+@click.option("--allow-revoked", is_flag=True, help="Succeed even if the anchor was revoked.")
+@click.option(
+    "--algorithm",
+    type=click.Choice(["sha256", "keccak256"]),
+    default="sha256",
+    show_default=True,
+    help="Digest of a file anchored alone (bundles name theirs).",
+)
+@json_option
+@pass_env
+def verify_cmd(
+    env: Env,
+    path: Path,
+    bundle: Path | None,
+    offline: bool,
+    allow_revoked: bool,
+    algorithm: str,
+    as_json: bool,
+) -> None:
+    """Check that PATH was anchored: with --bundle for a batch member, else as a digest."""
+    from offchain.anchoring.files import verify_file
+
+    report = verify_file(
+        env, path, bundle, offline=offline, allow_revoked=allow_revoked, algorithm=algorithm
+    )
+    if as_json:
+        emit_json(report)
+    else:
+        out.print(report["message"])
+    if not report["verified"]:
+        sys.exit(EXIT_UNVERIFIED)
+
+
+@click.group()
+def anchors() -> None:
+    """Look up and revoke anchors (DataAnchor)."""
+
+
+@anchors.command("show")
+@click.argument("digest", type=HASH)
+@json_option
+@pass_env
+def anchors_show(env: Env, digest: bytes, as_json: bool) -> None:
+    """Show the anchor under DIGEST (a file digest or a batch root)."""
+    view = AnchorOut.of(env.client().anchor.record(digest))
+    if as_json:
+        emit_json(dump(view))
+        return
+    show_record(
+        f"anchor {view.digest}",
+        [
+            ("kind", f"batch of {view.count}" if view.kind == "batch" else "single digest"),
+            ("tenant", str(view.tenant_id)),
+            ("anchored", f"{show_time(view.timestamp)} (block {view.block_number})"),
+            (
+                "revoked",
+                f"{show_time(view.revoked_at)} (reason {view.revoke_reason})"
+                if view.revoked_at
+                else "no",
+            ),
+        ],
+    )
+
+
+@anchors.command("revoke")
+@click.argument("digest", type=HASH)
+@click.option(
+    "--reason", type=UINT32, default=0, show_default=True, help="Tenant-defined reason code."
+)
+@account_option
+@tx_json_option
+@pass_env
+def anchors_revoke(
+    env: Env, digest: bytes, reason: int, account: str | None, as_json: bool
+) -> None:
+    """Revoke the anchor under DIGEST; its record stays (tenant owner or operator)."""
+    result = env.client(account).anchor.revoke(digest, reason)
+    report_tx(as_json, result, f"anchor {hex32(digest)} revoked")

@@ -1,0 +1,270 @@
+"""``leasehold tenant``: register and manage tenants (TenantRegistry)."""
+
+from __future__ import annotations
+
+import click
+
+from offchain.chain.values import resource_class_name
+from offchain.cli._env import Env, account_option, pass_env
+from offchain.cli._output import (
+    emit_json,
+    json_option,
+    listing,
+    out,
+    report_tx,
+    show_record,
+    tx_json_option,
+)
+from offchain.cli._params import CLASS, DURATION, HASH, TENANT_ID, UINT32
+from offchain.cli.units import show_time
+from offchain.models import TenantOut, dump
+
+
+@click.group()
+def tenant() -> None:
+    """Register and manage tenants (TenantRegistry)."""
+
+
+metadata_hash_option = click.option(
+    "--hash",
+    "metadata_hash",
+    type=HASH,
+    default="0x" + "00" * 32,
+    help="Content hash of the metadata document (0x + 64 hex digits).",
+)
+
+
+@tenant.command("register")
+@click.argument("metadata_uri")
+@metadata_hash_option
+@account_option
+@tx_json_option
+@pass_env
+def tenant_register(
+    env: Env, metadata_uri: str, metadata_hash: bytes, account: str | None, as_json: bool
+) -> None:
+    """Register a tenant owned by the signer."""
+    result = env.client(account).registry.register(metadata_uri, metadata_hash)
+    report_tx(as_json, result, f"tenant {result.created} registered")
+
+
+@tenant.command("show")
+@click.argument("tenant_id", type=TENANT_ID)
+@json_option
+@pass_env
+def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
+    """Show one tenant."""
+    t = env.client().registry.tenant(tenant_id)
+    view = TenantOut.of(t)
+    if as_json:
+        emit_json(dump(view))
+        return
+    show_record(
+        f"tenant {tenant_id}",
+        [
+            ("status", view.status),
+            ("owner", view.owner),
+            ("created", show_time(view.created_at)),
+            ("metadata", view.metadata_uri or "-"),
+            ("metadata hash", view.metadata_hash),
+            ("pending owner", view.pending_owner if int(view.pending_owner, 16) else "-"),
+        ],
+    )
+
+
+@tenant.command("list")
+@json_option
+@pass_env
+def tenant_list(env: Env, as_json: bool) -> None:
+    """List every tenant (one call per tenant; the mirror API scales better)."""
+    views = [TenantOut.of(t) for t in env.client().registry.tenants()]
+    if as_json:
+        emit_json([dump(v) for v in views])
+        return
+    table = listing("id", "status", "owner", "created", "metadata")
+    for v in views:
+        table.add_row(str(v.tenant_id), v.status, v.owner, show_time(v.created_at), v.metadata_uri)
+    out.print(table)
+
+
+def _tenant_action(name: str, doc: str, with_reason: bool) -> None:
+    @click.argument("tenant_id", type=TENANT_ID)
+    @account_option
+    @tx_json_option
+    @pass_env
+    def command(
+        env: Env, tenant_id: int, account: str | None, as_json: bool, reason: int = 0
+    ) -> None:
+        registry = env.client(account).registry
+        result = (
+            getattr(registry, name)(tenant_id, reason)
+            if with_reason
+            else getattr(registry, name)(tenant_id)
+        )
+        past = {
+            "approve": "approved",
+            "reject": "rejected",
+            "suspend": "suspended",
+            "resume": "resumed",
+            "close": "closed",
+        }[name]
+        report_tx(as_json, result, f"tenant {tenant_id} {past}")
+
+    command.__doc__ = doc
+    if with_reason:
+        command = click.option(
+            "--reason",
+            type=UINT32,
+            default=0,
+            show_default=True,
+            help="Platform-defined reason code.",
+        )(command)
+    tenant.command(name)(command)
+
+
+_tenant_action("approve", "Approve a Pending tenant (platform admin).", False)
+_tenant_action("reject", "Reject a Pending tenant (platform admin).", True)
+_tenant_action("suspend", "Suspend an Active tenant (platform admin).", True)
+_tenant_action("resume", "Resume a Suspended tenant (platform admin).", True)
+_tenant_action("close", "Close a tenant for good (its owner).", False)
+
+
+@tenant.command("grant-operator")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("operator", metavar="ADDRESS")
+@click.option(
+    "--for",
+    "duration",
+    type=DURATION,
+    default="30d",
+    show_default=True,
+    help="How long the grant lasts (e.g. 12h, 30d).",
+)
+@account_option
+@tx_json_option
+@pass_env
+def tenant_grant_operator(
+    env: Env, tenant_id: int, operator: str, duration: int, account: str | None, as_json: bool
+) -> None:
+    """Let ADDRESS act for the tenant until the grant expires (tenant owner)."""
+    from offchain.chain.values import parse_address
+
+    client = env.client(account)
+    now = int(env.w3().eth.get_block("latest")["timestamp"])
+    result = client.registry.grant_operator(
+        tenant_id, parse_address(operator, "operator"), now + duration
+    )
+    report_tx(
+        as_json,
+        result,
+        f"operator {operator} granted on tenant {tenant_id} until {show_time(now + duration)}",
+    )
+
+
+@tenant.command("revoke-operator")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("operator", metavar="ADDRESS")
+@account_option
+@tx_json_option
+@pass_env
+def tenant_revoke_operator(
+    env: Env, tenant_id: int, operator: str, account: str | None, as_json: bool
+) -> None:
+    """Revoke an operator (tenant owner)."""
+    from offchain.chain.values import parse_address
+
+    result = env.client(account).registry.revoke_operator(
+        tenant_id, parse_address(operator, "operator")
+    )
+    report_tx(as_json, result, f"operator {operator} revoked on tenant {tenant_id}")
+
+
+@tenant.command("update-metadata")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("metadata_uri")
+@metadata_hash_option
+@account_option
+@tx_json_option
+@pass_env
+def tenant_update_metadata(
+    env: Env,
+    tenant_id: int,
+    metadata_uri: str,
+    metadata_hash: bytes,
+    account: str | None,
+    as_json: bool,
+) -> None:
+    """Replace the tenant's metadata URI and hash (tenant owner)."""
+    result = env.client(account).registry.update_metadata(tenant_id, metadata_uri, metadata_hash)
+    report_tx(as_json, result, f"tenant {tenant_id} metadata updated")
+
+
+@tenant.command("transfer")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("new_owner", metavar="ADDRESS")
+@account_option
+@tx_json_option
+@pass_env
+def tenant_transfer(
+    env: Env, tenant_id: int, new_owner: str, account: str | None, as_json: bool
+) -> None:
+    """Propose ADDRESS as the tenant's next owner, who then runs 'tenant accept' (tenant owner).
+
+    The zero address cancels a pending proposal.
+    """
+    from offchain.chain.values import parse_address
+
+    result = env.client(account).registry.propose_owner(
+        tenant_id, parse_address(new_owner, "new owner")
+    )
+    report_tx(as_json, result, f"tenant {tenant_id}: ownership proposed to {new_owner}")
+
+
+@tenant.command("accept")
+@click.argument("tenant_id", type=TENANT_ID)
+@account_option
+@tx_json_option
+@pass_env
+def tenant_accept(env: Env, tenant_id: int, account: str | None, as_json: bool) -> None:
+    """Accept the ownership of a tenant proposed to the signer."""
+    result = env.client(account).registry.accept_ownership(tenant_id)
+    report_tx(as_json, result, f"tenant {tenant_id}: ownership accepted")
+
+
+@tenant.command("quota")
+@click.argument("tenant_id", type=TENANT_ID)
+@click.argument("resource_class", type=CLASS, metavar="CLASS")
+@click.argument("max_units", type=click.IntRange(0, 2**64 - 1))
+@account_option
+@tx_json_option
+@pass_env
+def tenant_quota(
+    env: Env,
+    tenant_id: int,
+    resource_class: bytes,
+    max_units: int,
+    account: str | None,
+    as_json: bool,
+) -> None:
+    """Set the most units of CLASS (such as gpu.h100) the tenant may hold (platform admin)."""
+    result = env.client(account).registry.set_quota(tenant_id, resource_class, max_units)
+    report_tx(
+        as_json,
+        result,
+        f"tenant {tenant_id} quota for {resource_class_name(resource_class)}: {max_units}",
+    )
+
+
+@tenant.command("policy")
+@click.argument("policy", type=click.Choice(["open", "approval"]))
+@account_option
+@tx_json_option
+@pass_env
+def tenant_policy(env: Env, policy: str, account: str | None, as_json: bool) -> None:
+    """Set how new tenants enter: open (Active at once) or approval (platform admin)."""
+    from offchain.mirror.entities import RegistrationPolicy
+
+    result = env.client(account).registry.set_registration_policy(
+        RegistrationPolicy.OPEN if policy == "open" else RegistrationPolicy.APPROVAL
+    )
+    report_tx(as_json, result, f"registration policy: {policy}")
