@@ -1,0 +1,59 @@
+"""What the API needs from the mirror, in one place: :class:`MirrorPort`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from offchain.chain.rpc import RpcStatus
+    from offchain.mirror.audit import AuditReport, JournalCheck
+    from offchain.mirror.mirror import Mirror
+    from offchain.mirror.notify import Notification
+    from offchain.mirror.status import MirrorStatus
+    from offchain.mirror.view import View
+
+
+class MirrorPort:
+    """What the API needs from the mirror (:class:`offchain.mirror.mirror.Mirror`), in one place."""
+
+    def __init__(self, mirror: Mirror) -> None:
+        self.mirror = mirror
+
+    def view(self) -> View:
+        """A pinned view of the current block."""
+        return self.mirror.view()
+
+    @property
+    def chain_id(self) -> int:
+        """The mirrored chain's id."""
+        return int(self.mirror.manifest.chain_id)
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        """Contract name -> address."""
+        return dict(self.mirror.manifest.addresses)
+
+    def status(self) -> MirrorStatus:
+        """The mirror's status (head, lag, phase, RPC health...)."""
+        return self.mirror.status()
+
+    def rpc_status(self) -> RpcStatus:
+        """Health of each RPC endpoint."""
+        return self.mirror.rpc.status()
+
+    def journal_check(self) -> JournalCheck | None:
+        """The last journal check, or None before the first."""
+        return self.mirror.last_journal
+
+    def audit_report(self) -> AuditReport | None:
+        """The last audit, or None before the first."""
+        return self.mirror.last_audit
+
+    def subscribe(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
+        """Be told (on the follower's thread) of every applied or retracted block."""
+        return self.mirror.subscribe(callback)
+
+    def rpc_url(self) -> str:
+        """The preferred RPC endpoint (for ``?onchain=true`` checks)."""
+        return str(self.mirror.rpc.urls[0])

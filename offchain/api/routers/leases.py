@@ -1,0 +1,70 @@
+"""``/leases``: leases by id (by tenant, pool, provider, status), one lease."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from offchain.api._deps import AFTER_QUERY, LIMIT_QUERY, Port, address_param, status_param
+from offchain.api._responses import id_window, json_response, model_response, read_pinned
+from offchain.api.errors import ApiError
+from offchain.models import LeaseOut, Page
+
+router = APIRouter(tags=["leases"])
+
+
+@router.get("/leases", response_model=Page[LeaseOut])
+async def list_leases(
+    port: Port,
+    tenant: int | None = Query(None, ge=1, lt=2**64, description="Only this tenant's"),
+    pool: int | None = Query(None, ge=1, lt=2**32, description="Only this pool's"),
+    provider: str | None = Query(None, description="Only leases in this provider's pools"),
+    status: str | None = Query(None, description="Active or Closed"),
+    after: int = AFTER_QUERY,
+    limit: int = LIMIT_QUERY,
+) -> Response:
+    """Leases by id (ids are journal sequence numbers: increasing, not contiguous)."""
+    from offchain.mirror.entities import LeaseStatus
+
+    provider_addr = address_param(provider, "provider") if provider else None
+    wanted = status_param(status, ("Active", "Closed"))
+
+    def read(view: Any) -> Any:
+        sets: list[set[int]] = []
+        if tenant is not None:
+            sets.append(set(view.leases_of_tenant(tenant)))
+        if pool is not None:
+            sets.append(set(view.leases_of_pool(pool)))
+        if provider_addr:
+            sets.append(set(view.leases_of_provider(provider_addr)))
+        if wanted:
+            status_value = LeaseStatus.ACTIVE if wanted == "Active" else LeaseStatus.CLOSED
+            sets.append(set(view.leases_with_status(status_value)))
+        if not sets:
+            sets.append(
+                set(view.leases_with_status(LeaseStatus.ACTIVE))
+                | set(view.leases_with_status(LeaseStatus.CLOSED))
+            )
+        ids = sorted(set.intersection(*sets))
+        window, cursor = id_window(ids, after, limit)
+        chosen = ids[window]
+        items = [LeaseOut.of(x) for x in (view.lease(i) for i in chosen) if x is not None]
+        return {
+            "items": [i.model_dump(mode="json", by_alias=True) for i in items],
+            "total": len(ids),
+            "next": cursor,
+        }
+
+    body, block = read_pinned(port, read)
+    return json_response(body, block)
+
+
+@router.get("/leases/{lease_id}", response_model=LeaseOut)
+async def get_lease(port: Port, lease_id: int = Path(ge=1, lt=2**64)) -> Response:
+    """One lease."""
+    x, block = read_pinned(port, lambda v: v.lease(lease_id))
+    if x is None:
+        raise ApiError(404, "not_found", f"unknown lease {lease_id}")
+    return model_response(LeaseOut.of(x), block)

@@ -1,0 +1,101 @@
+"""``POST /proofs/verify``: check a posted proof bundle against the mirror (and maybe the chain)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
+
+from offchain.api._deps import OnChainVerify, Port, digest_param
+from offchain.api._responses import model_response, read_pinned
+from offchain.api.errors import ApiError
+from offchain.api.port import MirrorPort
+from offchain.api.schemas import VerifyOut
+from offchain.chain.values import hex32
+from offchain.exceptions import BundleFormatError, BundleVerificationError
+
+router = APIRouter(tags=["anchors"])
+
+_BUNDLE_BODY = Body(description="A proof bundle, as 'leasehold anchor' writes them")
+
+
+@router.post("/proofs/verify", response_model=VerifyOut)
+async def verify_proof(
+    port: Port,
+    on_chain_verify: OnChainVerify,
+    bundle: dict[str, Any] = _BUNDLE_BODY,
+    onchain: bool = Query(False, description="Also ask the chain (verifyInclusion)"),
+    digest: str | None = Query(None, description="The file's digest, to match the leaf"),
+) -> Response:
+    """Check a proof bundle: its proof, its root's anchor in the mirror, maybe the chain."""
+    return await _verify(port, bundle, onchain and on_chain_verify, digest)
+
+
+async def _verify(
+    port: MirrorPort, data: dict[str, Any], onchain: bool, digest: str | None
+) -> Response:
+    from offchain.anchoring.bundle import ProofBundle, verify_offline, verify_onchain
+
+    try:
+        bundle = ProofBundle.from_dict(data, "posted bundle")
+    except BundleFormatError as exc:
+        raise ApiError(400, "bad_bundle", " ".join(str(exc).split())) from None
+    base = {"leaf": hex32(bundle.leaf), "root": hex32(bundle.root), "on_chain": onchain}
+
+    def verdict(ok: bool, message: str, **extra: Any) -> Response:
+        out = VerifyOut.model_validate({"verified": ok, "message": message, **base, **extra})
+        return model_response(out)
+
+    if digest is not None and digest_param(digest) != bundle.leaf:
+        return verdict(False, f"the file's digest {digest} is not the bundle's leaf")
+    try:
+        verify_offline(bundle)
+    except BundleVerificationError as exc:
+        return verdict(False, str(exc))
+    if bundle.chain_id != port.chain_id:
+        return verdict(
+            False,
+            f"the bundle is for chain {bundle.chain_id}, the mirror follows chain {port.chain_id}",
+        )
+    if bundle.contract.lower() != port.addresses["DataAnchor"].lower():
+        return verdict(
+            False,
+            f"the bundle names DataAnchor {bundle.contract}, the mirror follows "
+            f"{port.addresses['DataAnchor']}",
+        )
+    record, _ = read_pinned(port, lambda v: v.anchor(bundle.root))
+    if record is None or not record.count:
+        return verdict(False, f"root {hex32(bundle.root)} is not an anchored batch (yet)")
+    facts = {
+        "tenant_id": record.tenant_id,
+        "timestamp": record.timestamp,
+        "block_number": record.block_number,
+        "revoked_at": record.revoked_at,
+    }
+    if record.count != bundle.count:
+        return verdict(
+            False,
+            f"the root was anchored with {record.count} leaves, the bundle says {bundle.count}",
+            **facts,
+        )
+    if onchain:
+        from web3 import Web3
+
+        w3 = Web3(Web3.HTTPProvider(port.rpc_url(), request_kwargs={"timeout": 10}))
+        try:
+            await asyncio.to_thread(verify_onchain, bundle, w3, allow_revoked=True)
+        except BundleVerificationError as exc:
+            return verdict(False, f"the chain disagrees: {exc}", **facts)
+    if record.revoked_at:
+        return verdict(
+            False, f"tenant {record.tenant_id} revoked the anchor at {record.revoked_at}", **facts
+        )
+    where = "the mirror and the chain agree" if onchain else "per the mirror"
+    return verdict(
+        True,
+        f"leaf is in batch {hex32(bundle.root)} anchored by tenant "
+        f"{record.tenant_id} in block {record.block_number} ({where})",
+        **facts,
+    )
