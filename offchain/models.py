@@ -18,7 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from offchain.chain.client import hex32, resource_class_name
+from offchain.chain.values import hex32, resource_class_name
 
 TenantStatusName = Literal["None", "Pending", "Active", "Suspended", "Closed"]
 PoolStatusName = Literal["None", "Open", "Paused", "Retired"]

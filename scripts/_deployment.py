@@ -59,7 +59,7 @@ def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
 
 def resource_class(name: str) -> bytes:
     """``bytes32("gpu.h100")``."""
-    from offchain.chain.client import resource_class as encode
+    from offchain.chain.values import resource_class as encode
 
     return encode(name)
 

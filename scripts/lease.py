@@ -11,7 +11,8 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from offchain.chain.client import ERC20_ABI, ZERO_ADDRESS
+from offchain.chain.market import ERC20_ABI
+from offchain.chain.values import ZERO_ADDRESS
 from scripts._deployment import contracts, deployment_option, event_arg
 
 

@@ -102,7 +102,7 @@ def policy(provider, account, deployment, policy):
 @click.argument("address")
 def provider_role(provider, account, deployment, address):
     """Grant ADDRESS the provider role (default admin)."""
-    from offchain.chain.client import PROVIDER_ROLE
+    from offchain.chain.values import PROVIDER_ROLE
 
     contracts(provider, deployment).registry.grantRole(PROVIDER_ROLE, address, sender=account)
     click.echo(f"{address} is a provider")

@@ -25,7 +25,7 @@ from typing import Any
 
 from offchain.anchoring.bundle import ProofBundle, bundles_for, verify_offline, verify_onchain
 from offchain.anchoring.merkle import MerkleTree, digest_file
-from offchain.chain.client import hex32
+from offchain.chain.values import hex32
 from offchain.exceptions import (
     BundleVerificationError,
     InvalidValueError,

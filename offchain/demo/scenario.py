@@ -22,13 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from offchain.anchoring.files import anchor_directory, anchor_file
-from offchain.chain.client import (
-    PROVIDER_ROLE,
-    LeaseholdClient,
-    RegistrationPolicy,
-    resource_class,
-)
+from offchain.chain.client import LeaseholdClient
 from offchain.chain.devnet import dev_account
+from offchain.chain.values import PROVIDER_ROLE, resource_class
+from offchain.mirror.entities import RegistrationPolicy
 
 GWEI = 10**9
 ETHER = 10**18
