@@ -249,7 +249,7 @@ def main() -> int:
         ]
     )
     args.out.write_text(text)
-    if args.out == ROOT / "bench" / "API.md":  # the README shows the page below its title
+    if args.out == ROOT / "bench" / "API.md":  # docs/benchmarks.md shows the page below its title
         _readme.sync("api", text[text.index(table[0]) :])
     print(text)
     return 0

@@ -799,7 +799,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{gas:>9,}  {scenario.operation}")
     page = render(rows, version, settings, bench.notes)
     args.out.write_text(page)
-    if args.out == OUT:  # the README shows the page from its table down to its notes
+    if args.out == OUT:  # docs/benchmarks.md: from the table to the notes
         table = page[page.index(version) : page.index("\n## ")]
         _readme.sync("gas", table)
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

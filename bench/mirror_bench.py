@@ -50,9 +50,8 @@ from offchain.chain.abi import CONTRACTS  # noqa: E402
 from offchain.chain.decode import Decoder, contract_abi  # noqa: E402
 from offchain.chain.manifest import Deployment, Manifest, packaged_abi_sha256  # noqa: E402
 from offchain.chain.rpc import RpcClient, parse_json  # noqa: E402
-from offchain.mirror.follower import FollowerConfig  # noqa: E402
-from offchain.mirror.mirror import Mirror, MirrorConfig  # noqa: E402
-from offchain.mirror.state import MirrorState  # noqa: E402
+from offchain.mirror import Mirror, MirrorConfig, MirrorState  # noqa: E402
+from offchain.mirror.follow_types import FollowerConfig  # noqa: E402
 from offchain.mirror.store import SnapshotStore  # noqa: E402
 
 MNEMONIC = "test test test test test test test test test test test junk"
