@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 
-.PHONY: help setup demo test lint typecheck test-python test-anvil test-forge coverage slither abi gas lock clean
+.PHONY: help setup compile demo test lint typecheck test-python test-anvil test-forge coverage slither abi gas lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,15 +39,19 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(SOLC): $(VENV_STAMP) $(NPM_STAMP) offchain/_toolchain/solc_native.js
+# Also writes .venv's SOLCX_BINARY_PATH default (offchain/_toolchain/__init__.py), so that
+# .venv/bin/ape finds this solc in a shell that did not export the variable.
+$(SOLC): $(VENV_STAMP) $(NPM_STAMP) offchain/_toolchain/solc_native.js offchain/_toolchain/__init__.py
 	$(BIN)/python -m offchain._toolchain
 
 setup: $(VENV_STAMP) $(NPM_STAMP) $(SOLC) ## create .venv, install pinned Python and npm packages and the offline solc
 
 # --- the main job ----------------------------------------------------------------------------
 
-demo: setup ## deploy to an embedded Anvil, run the scenario, show the mirror answering
+compile: setup ## compile contracts/ with ape (into .build/), offline
 	$(BIN)/ape compile
+
+demo: compile ## deploy to an embedded Anvil, run the scenario, show the mirror answering
 	$(BIN)/python -m offchain.demo
 
 # --- the whole suite -------------------------------------------------------------------------
@@ -79,8 +83,7 @@ slither: setup ## static analysis report (the suite asserts on it in tests/tooli
 	slither contracts --solc-standard-json --solc $(SOLC) --filter-paths 'node_modules|contracts/test' \
 	  --solc-remaps '@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/' --exclude-dependencies
 
-abi: setup ## compile and export the deployed contracts' ABIs into offchain/chain/abi/
-	$(BIN)/ape compile
+abi: compile ## compile and export the deployed contracts' ABIs into offchain/chain/abi/
 	$(BIN)/python -m offchain._toolchain.export_abi
 
 gas: setup ## regenerate the gas table in bench/GAS.md (Anvil)

@@ -5,6 +5,12 @@ npm) carries the same compiler as WebAssembly; ``solc_native.js`` exposes it thr
 command-line surface (``--version``, ``--standard-json``). :func:`install_solc` places that
 executable where py-solc-x looks (``$SOLCX_BINARY_PATH/solc-v<version>``), or links a native solc of
 the pinned version when one is already on ``PATH``.
+
+py-solc-x reads ``$SOLCX_BINARY_PATH`` and falls back to ``~/.solcx``, where it tries to download
+solc. So that ``.venv/bin/ape compile`` finds the offline compiler in any shell, not only under
+``make`` (which exports the variable), :func:`install_env_hook` also drops a ``.pth`` file into the
+virtual environment's site-packages that sets ``SOLCX_BINARY_PATH`` when it is unset; every Python
+process of the venv (ape, pytest, the demo) runs it at start-up. An exported value still wins.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from offchain.exceptions import ToolchainError
@@ -21,6 +28,7 @@ from offchain.exceptions import ToolchainError
 SOLC_VERSION = "0.8.28"
 _SHIM = Path(__file__).with_name("solc_native.js")
 _VERSION_RE = re.compile(r"Version:\s*(\d+\.\d+\.\d+)")
+ENV_HOOK = "leasehold_solcx.pth"
 
 
 def project_root() -> Path:
@@ -97,12 +105,39 @@ def install_solc(version: str = SOLC_VERSION) -> Path:
     return target
 
 
+def env_hook_line(binary_path: Path) -> str:
+    """The ``.pth`` line that points py-solc-x at ``binary_path`` unless the variable is set."""
+    return f"import os; os.environ.setdefault('SOLCX_BINARY_PATH', {str(binary_path)!r})\n"
+
+
+def install_env_hook(binary_path: Path, site_packages: Path | None = None) -> Path | None:
+    """Write :data:`ENV_HOOK` into the virtual environment's site-packages; return its path.
+
+    Returns ``None`` (and writes nothing) outside a virtual environment, so a system or user
+    Python is never changed.
+    """
+    if site_packages is None:
+        if sys.prefix == sys.base_prefix:
+            return None
+        site_packages = Path(sysconfig.get_paths()["purelib"])
+    hook = site_packages / ENV_HOOK
+    text = env_hook_line(binary_path.absolute())
+    if not hook.is_file() or hook.read_text() != text:
+        tmp = hook.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(hook)
+    return hook
+
+
 def main() -> int:
-    """``python -m offchain._toolchain``: install the compiler, print where it went."""
+    """``python -m offchain._toolchain``: install the compiler and the venv's pointer to it."""
     try:
         path = install_solc()
     except ToolchainError as exc:
         print(f"error: {exc}")
         return 1
     print(f"solc {SOLC_VERSION} ready at {path}")
+    hook = install_env_hook(path.parent)
+    if hook is not None:
+        print(f"SOLCX_BINARY_PATH defaults to {path.parent.absolute()} in this venv ({hook.name})")
     return 0

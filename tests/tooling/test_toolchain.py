@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import solcx
 
-from offchain._toolchain import SOLC_VERSION, solc_executable
+from offchain._toolchain import ENV_HOOK, SOLC_VERSION, install_env_hook, solc_executable
 from offchain._toolchain.doctor import problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +39,43 @@ def test_solc_shim_reports_the_pinned_version():
 
 def test_py_solc_x_sees_the_pinned_compiler():
     assert SOLC_VERSION in {str(v) for v in solcx.get_installed_solc_versions()}
+
+
+def _solcx_binary_path_seen(site_dir: Path, exported: str | None) -> str:
+    """SOLCX_BINARY_PATH as a new Python process sees it when ``site_dir`` is its only site
+    directory (``-S``, then ``site.addsitedir``: its .pth files run as site-packages' do)."""
+    env = {k: v for k, v in os.environ.items() if k != "SOLCX_BINARY_PATH"}
+    if exported is not None:
+        env["SOLCX_BINARY_PATH"] = exported
+    code = f"import os, site; site.addsitedir({str(site_dir)!r}); "
+    code += "print(os.environ.get('SOLCX_BINARY_PATH', ''))"
+    return subprocess.run(
+        [sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_env_hook_points_py_solc_x_at_the_compiler_unless_exported(tmp_path):
+    hook = install_env_hook(tmp_path / "solcx", site_packages=tmp_path)
+    assert hook == tmp_path / ENV_HOOK
+    assert _solcx_binary_path_seen(tmp_path, None) == str(tmp_path / "solcx")
+    assert _solcx_binary_path_seen(tmp_path, "/elsewhere") == "/elsewhere"
+
+
+def test_py_solc_x_finds_the_offline_solc_in_a_new_shell():
+    # Nothing exported, as in a new shell: ape-solidity asks py-solc-x, which must not look in
+    # ~/.solcx (and download). `make setup` wrote the hook into .venv's site-packages.
+    env = {k: v for k, v in os.environ.items() if k != "SOLCX_BINARY_PATH"}
+    code = f"from solcx.install import get_executable; print(get_executable({SOLC_VERSION!r}))"
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"run 'make setup' (it writes {ENV_HOOK}):\n{result.stderr}"
+    expected = ROOT / ".venv" / "solcx" / f"solc-v{SOLC_VERSION}"
+    assert Path(result.stdout.strip()).resolve() == expected.resolve()
 
 
 def test_ape_and_py_solc_x_produce_identical_bytecode(project):
