@@ -168,7 +168,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         if (_pendingOwners[tenantId] != msg.sender || msg.sender == address(0)) {
             revert RegistryNotPendingOwner(tenantId, msg.sender);
         }
-        _checkNotClosed(tenantId);
+        // No Closed check: a proposal exists only for a tenant that is not Closed (`close` cancels it).
         StoredTenant storage t = _tenants[tenantId];
         address previous = t.owner;
         t.owner = msg.sender;
