@@ -212,7 +212,8 @@ contract MarketHandler {
         address previous = providers[i];
         address next = address(uint160(0x9000 + ++providerEpoch));
         vm.prank(previous);
-        try market.proposeProviderHandover(next) {} catch {
+        try market.proposeProviderHandover(next) {}
+        catch {
             return;
         }
         vm.prank(admin);
