@@ -454,7 +454,7 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         uint256 cost = uint256(units) * price * duration;
         if (cost > type(uint128).max) revert LeaseCostOverflow(units, price, duration);
 
-        _authorizeOpen(tenantId, poolId, stored.resourceClass, terms, units, duration, cost);
+        uint128 allowance = _authorizeOpen(tenantId, poolId, stored.resourceClass, terms, units, duration);
         _reserve(tenantId, uint128(cost));
         // Cannot overflow: `_checkTerms` checked units <= capacity - allocated.
         unchecked {
@@ -464,6 +464,7 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         leaseId = _nextSeq();
         LeaseSlot l = LeaseSlots.pack(tenantId, poolId, units, uint40(block.timestamp), duration, terms.priceVersion);
         _leases[leaseId] = l;
+        _spendAllowance(tenantId, allowance, cost); // after every write: checks-effects-interactions
         _journalOpen(leaseId, l, price, uint128(cost));
     }
 
@@ -477,10 +478,11 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         if (!member || status != TenantStatus.Active) revert MarketUnauthorized(tenantId, msg.sender);
 
         (uint256 cost, uint256 length) = _extension(leaseId, l, additional, maxPricePerUnitSecond);
-        _spend(tenantId, allowance, maxDuration, length, cost);
+        _checkOperatorDuration(tenantId, maxDuration, length);
         _reserve(tenantId, uint128(cost));
         l = l.withLength(uint32(length));
         _leases[leaseId] = l;
+        _spendAllowance(tenantId, allowance, cost); // after every write: checks-effects-interactions
 
         uint40 end = l.end();
         uint64 seq = _nextSeq();
@@ -830,16 +832,16 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         bytes32 resourceClass,
         PoolTerms memory terms,
         uint32 units,
-        uint32 duration,
-        uint256 cost
-    ) private {
-        (uint64 maxUnits, uint128 allowance, uint32 maxDuration) =
-            _askRegistry(tenantId, poolId, resourceClass, terms.providerId);
+        uint32 duration
+    ) private returns (uint128 allowance) {
+        uint64 maxUnits;
+        uint32 maxDuration;
+        (maxUnits, allowance, maxDuration) = _askRegistry(tenantId, poolId, resourceClass, terms.providerId);
         // Cannot overflow in uint256; checked against the uint64 quota before it is stored.
         uint256 requested = uint256(_activeUnits[tenantId][terms.classId]) + units;
         if (requested > maxUnits) revert LeaseQuotaExceeded(tenantId, resourceClass, requested, maxUnits);
         _activeUnits[tenantId][terms.classId] = uint64(requested);
-        _spend(tenantId, allowance, maxDuration, duration, cost);
+        _checkOperatorDuration(tenantId, maxDuration, duration);
     }
 
     /// @dev The registry's `authorization`, after checking the caller is authorized and the provider
@@ -858,10 +860,14 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         if (!providerActive) revert PoolProviderInactive(poolId, provider);
     }
 
-    /// @dev An operator's limits (the owner's are both unlimited): the lease's whole length within its
-    /// longest lease, and `cost` out of a limited allowance, which the registry spends (and checks).
-    function _spend(uint64 tenantId, uint128 allowance, uint32 maxDuration, uint256 length, uint256 cost) private {
+    /// @dev An operator's longest lease (the owner's is unlimited) bounds the lease's whole length.
+    function _checkOperatorDuration(uint64 tenantId, uint32 maxDuration, uint256 length) private view {
         if (length > maxDuration) revert MarketOperatorDurationExceeded(tenantId, msg.sender, length, maxDuration);
+    }
+
+    /// @dev `cost` out of an operator's limited allowance (the owner's is unlimited): the registry spends
+    /// it, or reverts `RegistryAllowanceExceeded`. The registry is trusted and calls nothing.
+    function _spendAllowance(uint64 tenantId, uint128 allowance, uint256 cost) private {
         if (allowance != Limits.UNLIMITED_ALLOWANCE) _registry.spendAllowance(tenantId, msg.sender, cost);
     }
 
