@@ -37,8 +37,8 @@ ALLOWED = {
         "compares TenantStatus enums (None, the expected source status); no balance or time"
     ),
     "arbitrary-send-eth:LeaseMarket._send:(ok,None) = to.call{value: amount}()": (
-        "pull payment: `to` is the owner-chosen recipient of withdraw (owner only) or the provider's "
-        "payout address in claim (set by the provider; claim is callable by the provider or that "
+        "pull payment: `to` is the owner-chosen recipient of withdraw (owner only) or the "
+        "provider's payout address in claim (set by the provider; claim is callable by the provider or that "
         "address only), and the books are debited before the call"
     ),
     "incorrect-equality:LeaseMarket.deposit:credited == 0": (
@@ -137,9 +137,9 @@ def stale(report: dict) -> list[str]:
 def main(argv: list[str]) -> int:
     """``python tests/tooling/test_static_analysis.py REPORT.json``: the gate ``make slither`` runs.
 
-    Slither exits 255 whenever it reports anything, so its own status says nothing; this exits 0 when
-    the analysis succeeded and every High or Medium finding is explained and every explanation still
-    applies, else 1 with what is wrong.
+    Slither exits 255 whenever it reports anything, so its own status says nothing; this exits 0
+    when the analysis succeeded, every High or Medium finding is explained and every explanation
+    still applies, else 1 with what is wrong.
     """
     path = Path(argv[1])
     if not path.exists():

@@ -265,6 +265,28 @@ contract RegistryUnitTest is Test {
         assertTrue(!registry.hasRole(Roles.PROVIDER_ROLE, NEXT_ADMIN), "PROVIDER_ROLE was not held");
     }
 
+    function test_the_views_answer_what_was_written() public {
+        vm.prank(OWNER);
+        registry.updateMetadata(tenant, "ipfs://u", bytes32(uint256(7)));
+        (string memory uri, bytes32 hash) = registry.metadata(tenant);
+        assertEq(keccak256(bytes(uri)), keccak256("ipfs://u"), "uri");
+        assertEq(hash, bytes32(uint256(7)), "hash");
+        assertEq(registry.tenantCount(), 1, "count");
+        vm.prank(OWNER);
+        registry.proposeOwner(tenant, OTHER);
+        assertEq(registry.pendingOwner(tenant), OTHER, "pending owner");
+        vm.startPrank(ADMIN);
+        registry.setQuota(tenant, GPU, 3);
+        registry.setRegistrationPolicy(RegistrationPolicy.Approval);
+        vm.stopPrank();
+        assertEq(registry.quota(tenant, GPU), 3, "quota");
+        assertEq(uint8(registry.registrationPolicy()), uint8(RegistrationPolicy.Approval), "policy");
+        uint64 pending = registry.register("", bytes32(0));
+        vm.prank(ADMIN);
+        registry.reject(pending, 5);
+        assertEq(uint8(registry.tenant(pending).status), uint8(TenantStatus.Closed), "rejected");
+    }
+
     function _grant(uint128 allowance, uint32 maxDuration) internal {
         vm.prank(OWNER);
         registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1 days), allowance, maxDuration);
