@@ -464,8 +464,8 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         leaseId = _nextSeq();
         LeaseSlot l = LeaseSlots.pack(tenantId, poolId, units, uint40(block.timestamp), duration, terms.priceVersion);
         _leases[leaseId] = l;
-        _spendAllowance(tenantId, allowance, cost); // after every write: checks-effects-interactions
         _journalOpen(leaseId, l, price, uint128(cost));
+        _spendAllowance(tenantId, allowance, cost); // last: checks-effects-interactions
     }
 
     /// @inheritdoc ILeaseMarket
@@ -482,11 +482,11 @@ contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
         _reserve(tenantId, uint128(cost));
         l = l.withLength(uint32(length));
         _leases[leaseId] = l;
-        _spendAllowance(tenantId, allowance, cost); // after every write: checks-effects-interactions
 
         uint40 end = l.end();
         uint64 seq = _nextSeq();
         _log(seq, abi.encode(LeaseExtended.selector, leaseId, end, uint128(cost), msg.sender, seq), 2);
+        _spendAllowance(tenantId, allowance, cost); // last: checks-effects-interactions
     }
 
     /// @dev An extension's cost and the lease's new length, after checking the pool is Open, the locked

@@ -38,8 +38,8 @@ ALLOWED = {
     ),
     "arbitrary-send-eth:LeaseMarket._send:(ok,None) = to.call{value: amount}()": (
         "pull payment: `to` is the owner-chosen recipient of withdraw (owner only) or the "
-        "provider's payout address in claim (set by the provider; claim is callable by the provider or that "
-        "address only), and the books are debited before the call"
+        "provider's payout address in claim (set by the provider; claim is callable by the "
+        "provider or that address only), and the books are debited before the call"
     ),
     "incorrect-equality:LeaseMarket.deposit:credited == 0": (
         "`credited == 0` refuses a token transfer that credited nothing (a fee-taking token); it "
