@@ -5,7 +5,7 @@ import {
     AccessControlDefaultAdminRules
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ITenantRegistry} from "./interfaces/ITenantRegistry.sol";
-import {TenantStatus, RegistrationPolicy, Roles} from "./common/Types.sol";
+import {TenantStatus, RegistrationPolicy, Roles, Limits} from "./common/Types.sol";
 import {Journal} from "./common/Journal.sol";
 
 /// @title TenantRegistry
@@ -23,10 +23,13 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         uint32 operatorEpoch;
     }
 
-    /// @dev An operator grant: valid while `epoch` is its tenant's `operatorEpoch` and before `expiresAt`.
+    /// @dev An operator grant: valid while `epoch` is its tenant's `operatorEpoch` and before `expiresAt`,
+    /// with its limits (see `ITenantRegistry`).
     struct OperatorGrant {
         uint40 expiresAt;
         uint32 epoch;
+        uint32 maxDuration;
+        uint128 allowance;
     }
 
     /// @dev One slot per tenant: owner 160 | status 8 | createdAt 40 | operatorEpoch 32. `isAuthorized`
@@ -35,7 +38,8 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     mapping(uint64 tenantId => string) private _metadataURIs;
     mapping(uint64 tenantId => bytes32) private _metadataHashes;
     mapping(uint64 tenantId => address) private _pendingOwners;
-    /// @dev One slot per grant: expiresAt 40 | epoch 32.
+    /// @dev One slot per grant: expiresAt 40 | epoch 32 | maxDuration 32 | allowance 128 (232 bits), so
+    /// authorizing an operator and spending its allowance read and write one slot.
     mapping(uint64 tenantId => mapping(address operator => OperatorGrant)) private _operators;
     mapping(uint64 tenantId => mapping(bytes32 resourceClass => uint64 maxUnits)) private _quotas;
 
@@ -111,6 +115,8 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     function close(uint64 tenantId) external onlyTenantOwner(tenantId) {
         TenantStatus from = _tenants[tenantId].status;
         if (from == TenantStatus.Closed) revert RegistryInvalidStatus(tenantId, from);
+        // A proposal to a Closed tenant could never be accepted: cancel it, as the owner would.
+        if (_pendingOwners[tenantId] != address(0)) _proposeOwner(tenantId, address(0));
         _setStatus(tenantId, from, TenantStatus.Closed, 0);
     }
 
@@ -137,6 +143,11 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     /// @inheritdoc ITenantRegistry
     function proposeOwner(uint64 tenantId, address newOwner) external onlyTenantOwner(tenantId) {
         _checkNotClosed(tenantId);
+        _proposeOwner(tenantId, newOwner);
+    }
+
+    /// @dev The one place a proposal changes (the caller is the owner): write, journal, emit.
+    function _proposeOwner(uint64 tenantId, address newOwner) private {
         _pendingOwners[tenantId] = newOwner;
         uint64 seq = _nextSeq();
         _append(
@@ -157,7 +168,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         if (_pendingOwners[tenantId] != msg.sender || msg.sender == address(0)) {
             revert RegistryNotPendingOwner(tenantId, msg.sender);
         }
-        _checkNotClosed(tenantId);
+        // No Closed check: a proposal exists only for a tenant that is not Closed (`close` cancels it).
         StoredTenant storage t = _tenants[tenantId];
         address previous = t.owner;
         t.owner = msg.sender;
@@ -183,12 +194,16 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     // -------------------------------------------------------------------------------- operators
 
     /// @inheritdoc ITenantRegistry
-    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt) external onlyTenantOwner(tenantId) {
+    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt, uint128 allowance, uint32 maxDuration)
+        external
+        onlyTenantOwner(tenantId)
+    {
         if (operator == address(0)) revert RegistryZeroAddress();
         if (expiresAt <= block.timestamp) revert RegistryExpiryInPast(expiresAt, block.timestamp);
         _checkNotClosed(tenantId);
         uint32 epoch = _tenants[tenantId].operatorEpoch;
-        _operators[tenantId][operator] = OperatorGrant({expiresAt: expiresAt, epoch: epoch});
+        _operators[tenantId][operator] =
+            OperatorGrant({expiresAt: expiresAt, epoch: epoch, maxDuration: maxDuration, allowance: allowance});
         uint64 seq = _nextSeq();
         _append(
             seq,
@@ -196,10 +211,38 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
                 OperatorGranted.selector,
                 bytes32(uint256(tenantId)),
                 bytes32(uint256(uint160(operator))),
-                abi.encode(expiresAt, seq)
+                abi.encode(expiresAt, allowance, maxDuration, seq)
             )
         );
-        emit OperatorGranted(tenantId, operator, expiresAt, seq);
+        emit OperatorGranted(tenantId, operator, expiresAt, allowance, maxDuration, seq);
+    }
+
+    /// @inheritdoc ITenantRegistry
+    function spendAllowance(uint64 tenantId, address operator, uint256 amount) external onlyRole(Roles.MARKET_ROLE) {
+        OperatorGrant storage grant = _operators[tenantId][operator];
+        if (grant.epoch != _tenants[tenantId].operatorEpoch || grant.expiresAt == 0) {
+            revert RegistryNotOperator(tenantId, operator);
+        }
+        uint128 allowance = grant.allowance;
+        if (allowance == Limits.UNLIMITED_ALLOWANCE) return;
+        if (amount > allowance) revert RegistryAllowanceExceeded(tenantId, operator, amount, allowance);
+        uint128 remaining;
+        // Cannot underflow: amount <= allowance was checked just above.
+        unchecked {
+            remaining = allowance - uint128(amount);
+        }
+        grant.allowance = remaining;
+        uint64 seq = _nextSeq();
+        _append(
+            seq,
+            abi.encodePacked(
+                OperatorAllowanceSpent.selector,
+                bytes32(uint256(tenantId)),
+                bytes32(uint256(uint160(operator))),
+                abi.encode(amount, remaining, seq)
+            )
+        );
+        emit OperatorAllowanceSpent(tenantId, operator, amount, remaining, seq);
     }
 
     /// @inheritdoc ITenantRegistry
@@ -271,6 +314,17 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     }
 
     /// @inheritdoc ITenantRegistry
+    function operatorLimits(uint64 tenantId, address operator)
+        external
+        view
+        returns (uint128 allowance, uint32 maxDuration)
+    {
+        OperatorGrant storage grant = _operators[tenantId][operator];
+        if (grant.epoch != _tenants[tenantId].operatorEpoch) return (0, 0);
+        return (grant.allowance, grant.maxDuration);
+    }
+
+    /// @inheritdoc ITenantRegistry
     function quota(uint64 tenantId, bytes32 resourceClass) external view returns (uint64) {
         return _quotas[tenantId][resourceClass];
     }
@@ -297,12 +351,48 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     }
 
     /// @inheritdoc ITenantRegistry
-    function authorization(uint64 tenantId, address account, bytes32 resourceClass)
+    function authorization(uint64 tenantId, address account, bytes32 resourceClass, address provider)
         external
         view
-        returns (bool authorized, uint64 maxUnits)
+        returns (bool authorized, uint64 maxUnits, bool providerActive, uint128 allowance, uint32 maxDuration)
     {
-        return (isAuthorized(tenantId, account), _quotas[tenantId][resourceClass]);
+        TenantStatus status;
+        (status, authorized, allowance, maxDuration) = _membership(tenantId, account);
+        if (status != TenantStatus.Active) (authorized, allowance, maxDuration) = (false, 0, 0);
+        return
+            (
+                authorized,
+                _quotas[tenantId][resourceClass],
+                hasRole(Roles.PROVIDER_ROLE, provider),
+                allowance,
+                maxDuration
+            );
+    }
+
+    /// @inheritdoc ITenantRegistry
+    function membership(uint64 tenantId, address account)
+        external
+        view
+        returns (TenantStatus status, bool member, uint128 allowance, uint32 maxDuration)
+    {
+        return _membership(tenantId, account);
+    }
+
+    // ------------------------------------------------------------------------ admin handover
+
+    /// @dev Completes OpenZeppelin's two-step default-admin transfer: the new default admin also takes
+    /// every platform role the previous one held (ADMIN_ROLE, PROVIDER_ROLE), and the previous one keeps
+    /// none, so no power outlives the handover. OpenZeppelin's RoleGranted/RoleRevoked events report it.
+    function _acceptDefaultAdminTransfer() internal override {
+        address previous = defaultAdmin();
+        (address next,) = pendingDefaultAdmin();
+        super._acceptDefaultAdminTransfer();
+        _moveRole(Roles.ADMIN_ROLE, previous, next);
+        _moveRole(Roles.PROVIDER_ROLE, previous, next);
+    }
+
+    function _moveRole(bytes32 role, address from, address to) private {
+        if (_revokeRole(role, from)) _grantRole(role, to);
     }
 
     // ------------------------------------------------------------------------------- internals
@@ -332,6 +422,23 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     function _setMetadata(uint64 tenantId, string calldata metadataURI, bytes32 metadataHash) private {
         _metadataURIs[tenantId] = metadataURI;
         _metadataHashes[tenantId] = metadataHash;
+    }
+
+    /// @dev Status, owner-or-unexpired-operator, and limits (unlimited for the owner), whatever the status.
+    function _membership(uint64 tenantId, address account)
+        private
+        view
+        returns (TenantStatus status, bool member, uint128 allowance, uint32 maxDuration)
+    {
+        StoredTenant storage t = _tenants[tenantId];
+        status = t.status;
+        if (t.owner == account) {
+            return (status, status != TenantStatus.None, Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION);
+        }
+        OperatorGrant storage grant = _operators[tenantId][account];
+        if (grant.epoch == t.operatorEpoch && grant.expiresAt > block.timestamp) {
+            return (status, true, grant.allowance, grant.maxDuration);
+        }
     }
 
     /// @dev The grant's expiry if it belongs to the tenant's current owner, else 0 (revoked or lapsed by

@@ -49,4 +49,15 @@ library Roles {
     bytes32 internal constant ADMIN_ROLE = keccak256("leasehold.role.admin");
     /// @notice Capacity providers: may create and run pools.
     bytes32 internal constant PROVIDER_ROLE = keccak256("leasehold.role.provider");
+    /// @notice The lease market: may spend operators' allowances in the registry (granted to the
+    /// LeaseMarket contract by the default admin at deployment).
+    bytes32 internal constant MARKET_ROLE = keccak256("leasehold.role.market");
+}
+
+/// @dev Sentinels of an operator grant's optional limits: an allowance of `UNLIMITED_ALLOWANCE` is never
+/// spent (OpenZeppelin ERC20's infinite-approval convention), a `maxDuration` of `UNLIMITED_DURATION`
+/// bounds nothing (no lease lasts 2^32 - 1 seconds).
+library Limits {
+    uint128 internal constant UNLIMITED_ALLOWANCE = type(uint128).max;
+    uint32 internal constant UNLIMITED_DURATION = type(uint32).max;
 }

@@ -14,7 +14,16 @@ import {IJournal} from "./IJournal.sol";
 ///    (ERC-20 sent to the contract by plain `transfer` is not credited to anyone and only adds to held);
 ///  - per lease: paid to provider <= units * price * elapsed, and provider share + refund == cost;
 ///  - value moves for a tenant only by its owner (withdraw) or its authorized accounts (leases), for a
-///    pool only by its provider (claim).
+///    pool's earnings only to its provider's payout address (claim, by the provider or that address);
+///  - no operator reserves more than its grant's allowance, no lease is priced above the maximum its
+///    opener accepted, and every provider id's earnings belong to exactly one address that can claim them.
+/// Providers: a provider may name a payout address (`setPayoutAddress`) and hand all its pools, with
+/// their unclaimed earnings, to a new address in two steps (`proposeProviderHandover`, then
+/// `acceptProviderHandover` by the new address, which must hold PROVIDER_ROLE and run no pools yet).
+/// A pool whose provider no longer holds PROVIDER_ROLE takes no new leases; a platform admin
+/// (ADMIN_ROLE) may pause, unpause and retire any pool, and a pool an admin paused stays paused until
+/// an admin unpauses it.
+/// Suspended tenants (see `ITenantRegistry`): no opens, no extends; releases stay allowed.
 /// Lease ids are the journal sequence number of their `LeaseOpened` event: unique and increasing,
 /// not contiguous, and they cost no counter slot. Pool ids are sequential from 1.
 /// Expired leases keep their units allocated until someone reclaims them; `reclaim` is permissionless
@@ -80,6 +89,19 @@ interface ILeaseMarket is IJournal {
     /// @notice The registry or the ERC-20 given to the constructor has no code.
     error MarketNotAContract(address account);
 
+    /// @notice The recipient would be this contract, where what it receives is credited to nobody.
+    error MarketInvalidRecipient(address to);
+    /// @notice The caller is neither the provider nor its payout address.
+    error MarketNotPayee(address provider, address caller);
+    /// @notice The account runs no pools.
+    error MarketUnknownProvider(address account);
+    /// @notice The account already runs pools: a handover goes to a fresh address.
+    error MarketProviderExists(address account);
+    /// @notice The caller is not the proposed new address of the provider's pools.
+    error MarketNotPendingProvider(address provider, address caller);
+    /// @notice The lease would last longer than the operator's grant allows.
+    error MarketOperatorDurationExceeded(uint64 tenantId, address operator, uint256 length, uint32 maxDuration);
+
     /// @notice No pool has this id.
     error PoolUnknown(uint32 poolId);
     /// @notice The caller is not the pool's provider.
@@ -98,9 +120,19 @@ interface ILeaseMarket is IJournal {
     error PoolCapacityBelowAllocated(uint32 poolId, uint32 capacity, uint32 allocated);
     /// @notice Not enough free units in the pool.
     error PoolCapacityExceeded(uint32 poolId, uint32 requested, uint32 available);
+    /// @notice The pool's provider no longer holds PROVIDER_ROLE: the pool takes no new leases.
+    error PoolProviderInactive(uint32 poolId, address provider);
+    /// @notice An admin paused the pool: only an admin unpauses it.
+    error PoolPausedByAdmin(uint32 poolId);
+    /// @notice Only the pool's provider or a platform admin may do this.
+    error PoolNotManager(uint32 poolId, address caller);
     /// @notice The pool's price changed as often as it can (leases refer to 16-bit price versions).
     error PoolPriceChangeLimit(uint32 poolId, uint256 maxChanges);
 
+    /// @notice The price is above the most the caller accepted (`maxPricePerUnitSecond`).
+    error LeasePriceAboveMax(uint32 poolId, uint96 pricePerUnitSecond, uint96 maxPricePerUnitSecond);
+    /// @notice An extension would make the lease last longer than its pool's `maxDuration`.
+    error LeaseTooLong(uint64 leaseId, uint256 length, uint32 maxDuration);
     /// @notice No lease has this id.
     error LeaseUnknown(uint64 leaseId);
     /// @notice The lease is closed.
@@ -174,11 +206,32 @@ interface ILeaseMarket is IJournal {
     /// @param seq Journal sequence number
     event PoolPriceChanged(uint32 indexed poolId, uint96 pricePerUnitSecond, uint64 seq);
 
-    /// @notice A pool was paused, unpaused or retired.
+    /// @notice A pool was paused, unpaused or retired, by its provider or a platform admin.
     /// @param poolId The pool
     /// @param status New status
+    /// @param by Who changed it
+    /// @param byAdmin True when `by` acted as platform admin (an admin's pause holds until an admin unpauses)
     /// @param seq Journal sequence number
-    event PoolStatusChanged(uint32 indexed poolId, PoolStatus status, uint64 seq);
+    event PoolStatusChanged(uint32 indexed poolId, PoolStatus status, address by, bool byAdmin, uint64 seq);
+
+    /// @notice A provider named the address its earnings are paid to (address(0): itself).
+    /// @param provider The provider
+    /// @param payout The payout address
+    /// @param seq Journal sequence number
+    event PayoutAddressSet(address indexed provider, address indexed payout, uint64 seq);
+
+    /// @notice A provider proposed to hand all its pools to a new address (address(0) cancels).
+    /// @param provider The provider now
+    /// @param newProvider The address that may accept
+    /// @param seq Journal sequence number
+    event ProviderHandoverProposed(address indexed provider, address indexed newProvider, uint64 seq);
+
+    /// @notice The new address accepted: every pool of `previousProvider`, with its unclaimed earnings,
+    /// is now `newProvider`'s; the payout address is reset to `newProvider` itself.
+    /// @param previousProvider The provider before
+    /// @param newProvider The provider now
+    /// @param seq Journal sequence number
+    event ProviderHandedOver(address indexed previousProvider, address indexed newProvider, uint64 seq);
 
     /// @notice A lease opened; `cost` moved from the tenant's free to reserved escrow.
     /// @param leaseId New lease id (the journal seq of this event)
@@ -189,6 +242,7 @@ interface ILeaseMarket is IJournal {
     /// @param start Block timestamp
     /// @param end start + duration
     /// @param cost units * price * duration
+    /// @param openedBy The account that opened it (the owner or an operator)
     /// @param seq Journal sequence number (equals leaseId)
     event LeaseOpened(
         uint64 indexed leaseId,
@@ -199,6 +253,7 @@ interface ILeaseMarket is IJournal {
         uint40 start,
         uint40 end,
         uint128 cost,
+        address openedBy,
         uint64 seq
     );
 
@@ -206,8 +261,9 @@ interface ILeaseMarket is IJournal {
     /// @param leaseId The lease
     /// @param end New end
     /// @param cost Cost of the extension
+    /// @param by The account that extended it
     /// @param seq Journal sequence number
-    event LeaseExtended(uint64 indexed leaseId, uint40 end, uint128 cost, uint64 seq);
+    event LeaseExtended(uint64 indexed leaseId, uint40 end, uint128 cost, address by, uint64 seq);
 
     /// @notice A running lease's accrual moved from the tenant's reserve to the provider's claimable.
     /// @param leaseId The lease
@@ -234,11 +290,12 @@ interface ILeaseMarket is IJournal {
         uint64 seq
     );
 
-    /// @notice A provider was paid its claimable balance.
-    /// @param provider The provider (and recipient)
+    /// @notice A provider's claimable balance was paid to its payout address.
+    /// @param provider The provider
+    /// @param to Recipient (the payout address, or the provider when none is set)
     /// @param amount Amount sent
     /// @param seq Journal sequence number
-    event EarningsClaimed(address indexed provider, uint256 amount, uint64 seq);
+    event EarningsClaimed(address indexed provider, address indexed to, uint256 amount, uint64 seq);
 
     // ------------------------------------------------------------------------------- escrow
 
@@ -252,7 +309,7 @@ interface ILeaseMarket is IJournal {
     /// token that takes a fee on transfer, `to` receives `amount` less the token's fee.
     /// @param tenantId The tenant
     /// @param amount Amount (non-zero, at most the free balance)
-    /// @param to Recipient (non-zero)
+    /// @param to Recipient (non-zero, not this contract)
     function withdraw(uint64 tenantId, uint256 amount, address to) external;
 
     // -------------------------------------------------------------------------------- pools
@@ -272,49 +329,83 @@ interface ILeaseMarket is IJournal {
         uint32 maxDuration
     ) external returns (uint32 poolId);
 
-    /// @notice Raise or lower capacity, never below allocated units. The pool's provider only.
+    /// @notice Raise or lower capacity, never below allocated units. The pool's provider only, while it
+    /// holds PROVIDER_ROLE.
     /// @param poolId The pool (not Retired)
     /// @param capacity New capacity (non-zero)
     function setPoolCapacity(uint32 poolId, uint32 capacity) external;
 
-    /// @notice Change the price for new leases; running leases keep theirs. The pool's provider only;
-    /// at most 65,535 times per pool (`PoolPriceChangeLimit`).
+    /// @notice Change the price for new leases; running leases keep theirs. The pool's provider only,
+    /// while it holds PROVIDER_ROLE; at most 65,535 times per pool (`PoolPriceChangeLimit`).
     /// @param poolId The pool (not Retired)
     /// @param pricePerUnitSecond New price (non-zero)
     function setPoolPrice(uint32 poolId, uint96 pricePerUnitSecond) external;
 
-    /// @notice Stop new leases (Open→Paused). The pool's provider only.
+    /// @notice Stop new leases and extensions (Open→Paused). The pool's provider or a platform admin
+    /// (ADMIN_ROLE); an admin's pause can be lifted only by an admin.
     /// @param poolId The pool
     function pausePool(uint32 poolId) external;
 
-    /// @notice Allow new leases again (Paused→Open). The pool's provider only.
+    /// @notice Allow new leases again (Paused→Open). A platform admin, or the pool's provider while it
+    /// holds PROVIDER_ROLE and the pause was its own.
     /// @param poolId The pool
     function unpausePool(uint32 poolId) external;
 
-    /// @notice Retire for good (Open|Paused→Retired); running leases run to their end. Provider only.
+    /// @notice Retire for good (Open|Paused→Retired); running leases run to their end but cannot be
+    /// extended. The pool's provider or a platform admin.
     /// @param poolId The pool
     function retirePool(uint32 poolId) external;
+
+    /// @notice Name the address the caller's earnings are paid to (address(0): the caller itself).
+    /// The caller must run pools.
+    /// @param payout Payout address (not this contract)
+    function setPayoutAddress(address payout) external;
+
+    /// @notice Propose to hand every pool of the caller, with its unclaimed earnings, to `newProvider`
+    /// (address(0) cancels). The caller must run pools.
+    /// @param newProvider The address that may accept
+    function proposeProviderHandover(address newProvider) external;
+
+    /// @notice Accept a handover: the caller becomes the provider of every pool of `previousProvider`.
+    /// The proposed address only; it must hold PROVIDER_ROLE and run no pools yet. The payout address
+    /// is reset to the caller.
+    /// @param previousProvider The provider that proposed
+    function acceptProviderHandover(address previousProvider) external;
 
     // ------------------------------------------------------------------------------- leases
 
     /// @notice Open a lease; its full cost moves from the tenant's free escrow into the lease.
-    /// The owner or an unexpired operator of the Active tenant only.
+    /// The owner or an unexpired operator of the Active tenant only; an operator within its grant's
+    /// allowance (spent by the cost) and longest lease. The pool's provider must hold PROVIDER_ROLE.
+    /// @dev Price protection is a maximum price per unit-second, not the price version the caller saw:
+    /// it refuses exactly what hurts the tenant (any price above what it accepted, however the pool got
+    /// there, including a raise-and-restore around the transaction that a version check would also see
+    /// but an honest cut it would refuse for nothing), it allows a margin, and it needs no extra read:
+    /// the price is read anyway to compute the cost. `LeasePriceAboveMax` carries both prices.
     /// @param tenantId The tenant
     /// @param poolId An Open pool
     /// @param units Units (non-zero, free in the pool, within the tenant's quota for the class)
     /// @param duration Seconds (within the pool's bounds)
+    /// @param maxPricePerUnitSecond Most the caller accepts to pay per unit-second
     /// @return leaseId The new lease's id
-    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration) external returns (uint64 leaseId);
+    function openLease(uint64 tenantId, uint32 poolId, uint32 units, uint32 duration, uint96 maxPricePerUnitSecond)
+        external
+        returns (uint64 leaseId);
 
-    /// @notice Extend a running lease at its locked price. The tenant's authorized accounts only.
-    /// The pool's status and duration bounds do not apply: the lease already holds its units, and a
-    /// provider that wants them back terminates it.
+    /// @notice Extend a running lease at its locked price. The owner or an unexpired operator of the
+    /// Active tenant only (an operator within its allowance and longest lease). The pool must be Open,
+    /// and the lease's whole length stay within the pool's `maxDuration`. The tenant's quota is not
+    /// checked again: an extension holds no new units (a quota cut applies to new leases; an admin who
+    /// wants a tenant's leases gone suspends it or terminates them).
     /// @param leaseId An active, unexpired lease
-    /// @param additional Extra seconds (non-zero; the lease may last less than 2^32 seconds in all)
-    function extendLease(uint64 leaseId, uint32 additional) external;
+    /// @param additional Extra seconds (non-zero)
+    /// @param maxPricePerUnitSecond Most the caller accepts per unit-second (the lease's locked price is
+    /// charged; this guards a caller extending a lease it has not read)
+    function extendLease(uint64 leaseId, uint32 additional, uint96 maxPricePerUnitSecond) external;
 
     /// @notice End a running lease early: accrued to the provider, the rest back to free escrow,
-    /// capacity freed at once. The tenant's authorized accounts only.
+    /// capacity freed at once. The owner or an unexpired operator of the tenant, Active or Suspended
+    /// (suspension stops new commitments, never the tenant's way to stop paying).
     /// @param leaseId An active, unexpired lease
     function releaseLease(uint64 leaseId) external;
 
@@ -332,14 +423,17 @@ interface ILeaseMarket is IJournal {
     /// @param reasonCode Why
     function terminateLease(uint64 leaseId, uint32 reasonCode) external;
 
-    /// @notice Settle the accrual of the given running leases of the caller's pools into its claimable
-    /// balance, then pay the caller everything claimable. At most 100 ids; an empty list only pays.
-    /// Every id must exist (`LeaseUnknown`) and be in one of the caller's pools (`LeaseNotProvider`);
-    /// closed ones are skipped (their close settled them). Pays nothing, emits nothing and returns 0
-    /// when nothing is claimable.
-    /// @param leaseIds Leases in the caller's pools
-    /// @return paid Amount sent to the caller
-    function claim(uint64[] calldata leaseIds) external returns (uint256 paid);
+    /// @notice Settle the accrual of the given running leases of the provider's pools into its claimable
+    /// balance, then pay everything claimable to the provider's payout address (the provider itself
+    /// when none is set). The provider or its payout address only (`MarketNotPayee`), so earnings stay
+    /// claimable when the provider's key is lost or its address cannot receive. At most 100 ids; an
+    /// empty list only pays. Every id must exist (`LeaseUnknown`) and be in one of the provider's pools
+    /// (`LeaseNotProvider`); closed ones are skipped (their close settled them). Pays nothing, emits
+    /// nothing and returns 0 when nothing is claimable.
+    /// @param provider The provider
+    /// @param leaseIds Leases in the provider's pools
+    /// @return paid Amount sent
+    function claim(address provider, uint64[] calldata leaseIds) external returns (uint256 paid);
 
     // -------------------------------------------------------------------------------- views
 
@@ -356,7 +450,16 @@ interface ILeaseMarket is IJournal {
     /// @param poolId The pool
     function pool(uint32 poolId) external view returns (Pool memory);
 
-    /// @notice A lease (status None when unknown).
+    /// @notice Where a provider's earnings are paid (the provider itself when it named none).
+    /// @param provider The provider
+    function payoutAddress(address provider) external view returns (address);
+
+    /// @notice The address a provider proposed to hand its pools to, or address(0).
+    /// @param provider The provider
+    function pendingProviderHandover(address provider) external view returns (address);
+
+    /// @notice A lease (status None when unknown). `paidUntil` of a closed lease is its close time (or
+    /// its end, when it closed after it).
     /// @param leaseId The lease
     function lease(uint64 leaseId) external view returns (Lease memory);
 

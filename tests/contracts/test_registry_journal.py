@@ -11,6 +11,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+UNLIMITED_ALLOWANCE = (
+    2**128 - 1
+)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
+UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
+
 NONE, PENDING, ACTIVE, SUSPENDED, CLOSED = range(5)
 OPEN, APPROVAL = 0, 1
 GPU = b"gpu.h100".ljust(32, b"\x00")
@@ -29,7 +34,14 @@ def test_each_journaled_event_carries_the_next_seq_and_the_head_follows_the_logs
         registry.setRegistrationPolicy(APPROVAL, sender=admin),
         registry.register("ipfs://b", b"\x02" * 32, sender=other_owner),
         registry.approve(second, sender=admin),
-        registry.grantOperator(first, operator, now() + HOUR, sender=tenant_owner),
+        registry.grantOperator(
+            first,
+            operator,
+            now() + HOUR,
+            UNLIMITED_ALLOWANCE,
+            UNLIMITED_DURATION,
+            sender=tenant_owner,
+        ),
         registry.setQuota(first, GPU, 8, sender=admin),
         registry.updateMetadata(first, "ipfs://c", b"\x03" * 32, sender=tenant_owner),
         registry.revokeOperator(first, operator, sender=tenant_owner),
@@ -138,7 +150,14 @@ def test_registry_matches_a_model_over_random_sequences(
             )  # the grant's own block time + lifetime
             ok = owner is not None and self.status[tenant] != CLOSED
             self._send(
-                registry.grantOperator, tenant, people[who], expiry, sender=owner or admin, ok=ok
+                registry.grantOperator,
+                tenant,
+                people[who],
+                expiry,
+                UNLIMITED_ALLOWANCE,
+                UNLIMITED_DURATION,
+                sender=owner or admin,
+                ok=ok,
             )
             if ok:
                 self.operators[(tenant, people[who].address)] = expiry

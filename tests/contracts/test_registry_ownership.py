@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+UNLIMITED_ALLOWANCE = (
+    2**128 - 1
+)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
+
 PENDING, ACTIVE, SUSPENDED, CLOSED = 1, 2, 3, 4
 ZERO = "0x0000000000000000000000000000000000000000"
 NEW_HASH = b"\x77" * 32
@@ -169,14 +175,32 @@ def test_accepting_for_an_unknown_tenant_reverts(registry, stranger, reverts):
         registry.acceptOwnership(99, sender=stranger)
 
 
-def test_accepting_after_the_tenant_closed_reverts(
-    registry, tenant_owner, other_owner, tenant_id, reverts
+def test_closing_cancels_a_pending_proposal(
+    registry, tenant_owner, other_owner, tenant_id, reverts, events, expect
 ):
     registry.proposeOwner(tenant_id, other_owner, sender=tenant_owner)
-    registry.close(tenant_id, sender=tenant_owner)
+    seq = registry.journal()[0] + 1
 
-    with reverts(registry.RegistryInvalidStatus, tenantId=tenant_id, status=CLOSED):
+    receipt = registry.close(tenant_id, sender=tenant_owner)
+
+    assert events(receipt, registry)[0] == expect(
+        "TenantOwnershipProposed",
+        tenantId=tenant_id,
+        currentOwner=tenant_owner,
+        proposedOwner=ZERO_ADDRESS,
+        seq=seq,
+    )
+    assert registry.pendingOwner(tenant_id) == ZERO_ADDRESS
+    with reverts(registry.RegistryNotPendingOwner, tenantId=tenant_id, caller=other_owner.address):
         registry.acceptOwnership(tenant_id, sender=other_owner)
+
+
+def test_closing_without_a_proposal_emits_only_the_status_change(
+    registry, tenant_owner, tenant_id, events
+):
+    receipt = registry.close(tenant_id, sender=tenant_owner)
+
+    assert [e["event"] for e in events(receipt, registry)] == ["TenantStatusChanged"]
 
 
 def test_a_proposal_is_accepted_once(registry, tenant_owner, other_owner, tenant_id, reverts):
@@ -265,7 +289,14 @@ def test_a_transfer_lapses_the_previous_owners_operators(
 def test_an_operator_the_old_owner_granted_itself_loses_its_rights_at_the_transfer(
     registry, tenant_owner, other_owner, tenant_id, now
 ):
-    registry.grantOperator(tenant_id, tenant_owner, now() + 10**8, sender=tenant_owner)
+    registry.grantOperator(
+        tenant_id,
+        tenant_owner,
+        now() + 10**8,
+        UNLIMITED_ALLOWANCE,
+        UNLIMITED_DURATION,
+        sender=tenant_owner,
+    )
 
     _transfer(registry, tenant_id, tenant_owner, other_owner)
 
@@ -287,7 +318,9 @@ def test_the_new_owner_grants_operators_of_its_own(
     _transfer(registry, tenant_id, tenant_owner, other_owner)
     expiry = now() + 3600
 
-    registry.grantOperator(tenant_id, operator, expiry, sender=other_owner)
+    registry.grantOperator(
+        tenant_id, operator, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=other_owner
+    )
 
     assert registry.isAuthorized(tenant_id, operator)
     assert registry.operatorExpiry(tenant_id, operator) == expiry

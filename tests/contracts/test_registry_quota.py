@@ -1,6 +1,7 @@
 """Quotas: admins set, per tenant and resource class, the most units the tenant may hold at once.
 
-The lease market reads them with ``authorization(tenant, account, class)`` (authorized + quota).
+The lease market reads them with ``authorization(tenant, account, class, provider)`` (authorized,
+quota, whether the provider holds PROVIDER_ROLE, the account's limits).
 """
 
 from __future__ import annotations
@@ -86,12 +87,13 @@ def test_only_admins_set_quotas(registry, request, tenant_id, reverts, who):
     [("tenant_owner", True), ("operator", True), ("stranger", False), ("admin", False)],
 )
 def test_authorization_answers_is_authorized_and_the_quota_together(
-    registry, admin, request, tenant_id, operator_expiry, who, expected
+    registry, admin, provider, request, tenant_id, operator_expiry, who, expected
 ):
     registry.setQuota(tenant_id, GPU, 8, sender=admin)
     account = request.getfixturevalue(who)
 
-    assert registry.authorization(tenant_id, account, GPU) == (expected, 8)
+    limits = (2**128 - 1, 2**32 - 1) if expected else (0, 0)  # owner/unlimited grant; none
+    assert registry.authorization(tenant_id, account, GPU, provider) == (expected, 8, True, *limits)
 
 
 def test_authorization_of_a_suspended_tenant_reports_the_quota_but_no_authority(
@@ -100,4 +102,10 @@ def test_authorization_of_a_suspended_tenant_reports_the_quota_but_no_authority(
     registry.setQuota(tenant_id, GPU, 8, sender=admin)
     registry.suspend(tenant_id, 1, sender=admin)
 
-    assert registry.authorization(tenant_id, tenant_owner, GPU) == (False, 8)
+    assert registry.authorization(tenant_id, tenant_owner, GPU, tenant_owner) == (
+        False,
+        8,
+        False,
+        0,
+        0,
+    )

@@ -24,10 +24,12 @@ from typing import Any
 import ape
 import pytest
 from _market import (
+    ANY_PRICE,
     CAPACITY,
     ESCROW,
     GPU,
     HOUR,
+    MARKET_ROLE,
     MAX_DURATION,
     MIN_DURATION,
     PRICE,
@@ -126,7 +128,10 @@ def token(mocks, admin, asset_kind):
 
 @pytest.fixture(scope="session")
 def market(project, registry, token, admin):
-    return project.LeaseMarket.deploy(registry, token or ZERO_ADDRESS, sender=admin)
+    contract = project.LeaseMarket.deploy(registry, token or ZERO_ADDRESS, sender=admin)
+    # The market spends operators' allowances in the registry.
+    registry.grantRole(MARKET_ROLE, contract, sender=admin)
+    return contract
 
 
 @pytest.fixture(scope="session")
@@ -218,7 +223,7 @@ def open_lease(market) -> Callable[..., int]:
     """Open a lease; return its id (read from the event)."""
 
     def do(tenant: int, pool: int, units: int, duration: int, sender: Any) -> int:
-        receipt = market.openLease(tenant, pool, units, duration, sender=sender)
+        receipt = market.openLease(tenant, pool, units, duration, ANY_PRICE, sender=sender)
         return int(receipt.events.filter(market.LeaseOpened)[0].leaseId)
 
     return do

@@ -11,7 +11,7 @@ def test_claim_pays_the_accrual_of_a_running_lease(
 ):
     before, held_before = balance_of(provider), held()
     warp(120)
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     earned = UNITS * PRICE * (block_time(receipt) - market.lease(lease_id).start)
     assert balance_of(provider) == before + earned - fees(receipt)
     assert held() == held_before - earned
@@ -21,7 +21,7 @@ def test_claim_moves_the_accrual_out_of_the_tenants_reserve(
     market, funded_tenant, provider, lease_id, warp, block_time
 ):
     warp(120)
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     earned = UNITS * PRICE * (block_time(receipt) - market.lease(lease_id).start)
     assert market.account(funded_tenant) == (
         ESCROW - UNITS * PRICE * HOUR,
@@ -30,14 +30,14 @@ def test_claim_moves_the_accrual_out_of_the_tenants_reserve(
 
 
 def test_claim_advances_the_leases_paid_until(market, provider, lease_id, block_time):
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     assert market.lease(lease_id).paidUntil == block_time(receipt)
 
 
 def test_claim_emits_lease_settled_then_earnings_claimed(
     market, provider, lease_id, events, expect, seq, block_time
 ):
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     now = block_time(receipt)
     earned = UNITS * PRICE * (now - market.lease(lease_id).start)
     assert events(receipt, market) == [
@@ -52,7 +52,7 @@ def test_claim_with_no_leases_pays_the_claimable_balance(
     market.releaseLease(lease_id, sender=tenant_owner)
     owed = market.claimable(provider)
     before = balance_of(provider)
-    receipt = market.claim([], sender=provider)
+    receipt = market.claim(provider, [], sender=provider)
     assert balance_of(provider) == before + owed - fees(receipt)
     assert market.claimable(provider) == 0
 
@@ -82,7 +82,7 @@ def test_claim_settles_a_batch_across_tenants_and_pools(
         open_lease(funded_tenant, second_pool, 1, HOUR, tenant_owner),
     ]
     warp(60)
-    receipt = market.claim(ids, sender=provider)
+    receipt = market.claim(provider, ids, sender=provider)
     settled = [e for e in events(receipt, market) if e["event"] == "LeaseSettled"]
     assert [e["leaseId"] for e in settled] == ids
     assert events(receipt, market)[-1]["amount"] == sum(e["amount"] for e in settled)
@@ -91,8 +91,8 @@ def test_claim_settles_a_batch_across_tenants_and_pools(
 def test_a_second_claim_pays_only_what_accrued_since_the_first(
     market, provider, lease_id, events, block_time
 ):
-    first = market.claim([lease_id], sender=provider)
-    second = market.claim([lease_id], sender=provider)
+    first = market.claim(provider, [lease_id], sender=provider)
+    second = market.claim(provider, [lease_id], sender=provider)
     paid = [events(r, market)[-1]["amount"] for r in (first, second)]
     start = market.lease(lease_id).start
     assert paid == [
@@ -103,21 +103,21 @@ def test_a_second_claim_pays_only_what_accrued_since_the_first(
 
 def test_claim_when_nothing_is_owed_returns_zero_and_emits_nothing(market, provider, events):
     assert market.claim.call([], sender=provider) == 0
-    receipt = market.claim([], sender=provider)
+    receipt = market.claim(provider, [], sender=provider)
     assert events(receipt, market) == []
 
 
 def test_an_expired_lease_accrues_only_up_to_its_end(market, provider, lease_id, chain, events):
     end = market.lease(lease_id).end
     chain.mine(timestamp=end + 500)
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     settled = events(receipt, market)[0]
     assert (settled["amount"], settled["paidUntil"]) == (UNITS * PRICE * HOUR, end)
 
 
 def test_claim_skips_closed_leases(market, provider, tenant_owner, lease_id, events):
     market.releaseLease(lease_id, sender=tenant_owner)
-    receipt = market.claim([lease_id], sender=provider)
+    receipt = market.claim(provider, [lease_id], sender=provider)
     assert [e["event"] for e in events(receipt, market)] == ["EarningsClaimed"]
 
 
@@ -125,7 +125,7 @@ def test_claim_skips_closed_leases(market, provider, tenant_owner, lease_id, eve
 def test_only_the_pools_provider_may_claim_a_lease(market, lease_id, request, reverts, who):
     caller = request.getfixturevalue(who)
     with reverts(market.LeaseNotProvider, leaseId=lease_id, caller=caller):
-        market.claim([lease_id], sender=caller)
+        market.claim(caller, [lease_id], sender=caller)
 
 
 def test_a_lease_of_another_providers_pool_in_a_batch_reverts(
@@ -143,24 +143,24 @@ def test_a_lease_of_another_providers_pool_in_a_batch_reverts(
     mine = open_lease(funded_tenant, pool_id, 1, HOUR, tenant_owner)
     other = open_lease(funded_tenant, theirs, 1, HOUR, tenant_owner)
     with reverts(market.LeaseNotProvider, leaseId=other, caller=provider):
-        market.claim([mine, other], sender=provider)
+        market.claim(provider, [mine, other], sender=provider)
 
 
 def test_claim_of_an_unknown_lease_reverts(market, provider, reverts):
     with reverts(market.LeaseUnknown, leaseId=999):
-        market.claim([999], sender=provider)
+        market.claim(provider, [999], sender=provider)
 
 
 def test_claim_takes_a_batch_of_100_and_settles_a_repeated_lease_once(
     market, provider, lease_id, events
 ):
-    receipt = market.claim([lease_id] * 100, sender=provider)
+    receipt = market.claim(provider, [lease_id] * 100, sender=provider)
     assert [e["event"] for e in events(receipt, market)] == ["LeaseSettled", "EarningsClaimed"]
 
 
 def test_claim_of_more_than_100_leases_reverts(market, provider, reverts):
     with reverts(market.MarketBatchTooLarge, length=101, maxLength=100):
-        market.claim([1] * 101, sender=provider)
+        market.claim(provider, [1] * 101, sender=provider)
 
 
 def test_claimable_balances_are_kept_per_provider(

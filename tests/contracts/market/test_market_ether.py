@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from _market import HOUR, MIN_DURATION, PRICE, PROVIDER_ROLE, ZERO_ADDRESS
+from _market import ANY_PRICE, HOUR, MIN_DURATION, PRICE, PROVIDER_ROLE, ZERO_ADDRESS
 from eth_hash.auto import keccak
 
 GUARD_ERROR = keccak(b"ReentrancyGuardReentrantCall()")[:4]
@@ -112,7 +112,7 @@ def test_a_provider_reentering_claim_from_its_payout_is_paid_once(
         stranger,
     )
     eth_market.deposit(tenant_id, PRICE * HOUR, sender=tenant_owner, value=PRICE * HOUR)
-    opened = eth_market.openLease(tenant_id, 1, 1, HOUR, sender=tenant_owner)
+    opened = eth_market.openLease(tenant_id, 1, 1, HOUR, ANY_PRICE, sender=tenant_owner)
     lease = int(opened.events.filter(eth_market.LeaseOpened)[0].leaseId)
     chain.mine(timestamp=eth_market.lease(lease).end)
     claim = eth_market.claim.encode_input([lease])
@@ -136,7 +136,7 @@ def test_a_provider_that_refuses_ether_keeps_its_claimable_balance(
         stranger,
     )
     eth_market.deposit(tenant_id, PRICE * HOUR, sender=tenant_owner, value=PRICE * HOUR)
-    opened = eth_market.openLease(tenant_id, 1, 1, HOUR, sender=tenant_owner)
+    opened = eth_market.openLease(tenant_id, 1, 1, HOUR, ANY_PRICE, sender=tenant_owner)
     lease = int(opened.events.filter(eth_market.LeaseOpened)[0].leaseId)
     chain.mine(timestamp=eth_market.lease(lease).end)
     eth_market.reclaim([lease], sender=stranger)

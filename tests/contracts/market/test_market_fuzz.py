@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from _market import (
+    ANY_PRICE,
     CAPACITY,
     ESCROW,
     GPU,
@@ -61,7 +62,9 @@ def test_open_charges_exactly_units_times_price_times_duration_or_names_the_over
             with reverts(
                 market.LeaseCostOverflow, units=units, pricePerUnitSecond=price, duration=duration
             ):
-                market.openLease(unlimited_tenant, pool, units, duration, sender=tenant_owner)
+                market.openLease(
+                    unlimited_tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner
+                )
         elif cost > free:
             with reverts(
                 market.MarketInsufficientEscrow,
@@ -69,9 +72,13 @@ def test_open_charges_exactly_units_times_price_times_duration_or_names_the_over
                 needed=cost,
                 available=free,
             ):
-                market.openLease(unlimited_tenant, pool, units, duration, sender=tenant_owner)
+                market.openLease(
+                    unlimited_tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner
+                )
         else:
-            receipt = market.openLease(unlimited_tenant, pool, units, duration, sender=tenant_owner)
+            receipt = market.openLease(
+                unlimited_tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner
+            )
             assert events(receipt, market)[0]["cost"] == cost
             assert market.account(unlimited_tenant) == (free - cost, cost)
     finally:
@@ -97,9 +104,9 @@ def test_extension_charges_the_locked_price_or_names_the_overflow(
             with reverts(
                 market.LeaseCostOverflow, units=1, pricePerUnitSecond=1, duration=additional
             ):
-                market.extendLease(lease, additional, sender=tenant_owner)
+                market.extendLease(lease, additional, ANY_PRICE, sender=tenant_owner)
         else:
-            receipt = market.extendLease(lease, additional, sender=tenant_owner)
+            receipt = market.extendLease(lease, additional, ANY_PRICE, sender=tenant_owner)
             assert events(receipt, market)[0]["cost"] == additional
             assert market.lease(lease).end == market.lease(lease).start + duration + additional
     finally:
@@ -162,7 +169,7 @@ def test_open_lease_with_bad_input_names_the_first_check_that_fails(
             market.withdraw(funded_tenant, ESCROW - free, tenant_owner, sender=tenant_owner)
         expected = _open_error(tenant, known_tenant, pool, known_pool, units, duration, free)
         if expected is None:
-            market.openLease(tenant, pool, units, duration, sender=tenant_owner)
+            market.openLease(tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner)
             assert market.account(tenant) == (
                 free - units * PRICE * duration,
                 units * PRICE * duration,
@@ -170,6 +177,6 @@ def test_open_lease_with_bad_input_names_the_first_check_that_fails(
         else:
             name, args = expected
             with reverts(getattr(market, name), **args):
-                market.openLease(tenant, pool, units, duration, sender=tenant_owner)
+                market.openLease(tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner)
     finally:
         chain.restore(snapshot)

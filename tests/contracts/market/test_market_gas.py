@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _market import GPU, HOUR, MAX_DURATION, MIN_DURATION, PRICE, ZERO_ADDRESS
+from _market import ANY_PRICE, GPU, HOUR, MAX_DURATION, MIN_DURATION, PRICE, ZERO_ADDRESS
 
 pytestmark = pytest.mark.anvil
 
@@ -50,7 +50,7 @@ def advance(chain) -> Callable[[int], None]:
 
 
 def _open(market: Any, tenant: int, pool: int, owner: Any) -> tuple[int, int]:
-    receipt = market.openLease(tenant, pool, 1, HOUR, sender=owner)
+    receipt = market.openLease(tenant, pool, 1, HOUR, ANY_PRICE, sender=owner)
     return int(receipt.events.filter(market.LeaseOpened)[0].leaseId), int(receipt.gas_used)
 
 
@@ -82,7 +82,7 @@ def test_extend_lease_is_within_budget(scene, tenant_owner, advance):
     market, tenant, pool = scene["market"], scene["tenant"], scene["pool"]
     lease, _ = _open(market, tenant, pool, tenant_owner)
     advance(10)
-    gas = market.extendLease(lease, 600, sender=tenant_owner).gas_used
+    gas = market.extendLease(lease, 600, ANY_PRICE, sender=tenant_owner).gas_used
     _report("extendLease", gas)
     assert gas <= BUDGETS["extendLease"]
 

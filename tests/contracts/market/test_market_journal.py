@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _market import ESCROW, GPU, HOUR, MAX_DURATION, MIN_DURATION, PRICE
+from _market import ANY_PRICE, ESCROW, GPU, HOUR, MAX_DURATION, MIN_DURATION, PRICE
 
 
 def test_every_market_event_is_journaled_in_order(
@@ -33,18 +33,18 @@ def test_every_market_event_is_journaled_in_order(
     run(market.setPoolPrice(pool, 2 * PRICE, sender=provider))
     run(market.pausePool(pool, sender=provider))
     run(market.unpausePool(pool, sender=provider))
-    opened = run(market.openLease(tenant_id, pool, 2, HOUR, sender=tenant_owner))
+    opened = run(market.openLease(tenant_id, pool, 2, HOUR, ANY_PRICE, sender=tenant_owner))
     lease = opened.events.filter(market.LeaseOpened)[0].leaseId
-    run(market.extendLease(lease, 60, sender=tenant_owner))
-    run(market.claim([lease], sender=provider))
+    run(market.extendLease(lease, 60, ANY_PRICE, sender=tenant_owner))
+    run(market.claim(provider, [lease], sender=provider))
     run(market.releaseLease(lease, sender=tenant_owner))
-    second = run(market.openLease(tenant_id, pool, 1, HOUR, sender=tenant_owner))
+    second = run(market.openLease(tenant_id, pool, 1, HOUR, ANY_PRICE, sender=tenant_owner))
     run(market.terminateLease(second.events.filter(market.LeaseOpened)[0].leaseId, 9, sender=admin))
-    third = run(market.openLease(tenant_id, pool, 1, MIN_DURATION, sender=tenant_owner))
+    third = run(market.openLease(tenant_id, pool, 1, MIN_DURATION, ANY_PRICE, sender=tenant_owner))
     expired = third.events.filter(market.LeaseOpened)[0].leaseId
     chain.mine(timestamp=market.lease(expired).end)
     run(market.reclaim([expired], sender=stranger))
-    run(market.claim([], sender=provider))
+    run(market.claim(provider, [], sender=provider))
     run(market.withdraw(tenant_id, 1, stranger, sender=tenant_owner))
     run(market.retirePool(pool, sender=provider))
 

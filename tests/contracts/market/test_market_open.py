@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from _market import (
+    ANY_PRICE,
     CAPACITY,
     CPU,
     ESCROW,
@@ -40,7 +41,7 @@ def test_open_lease_allocates_units_in_the_pool_and_the_quota(
 
 
 def test_open_lease_records_the_lease(market, funded_tenant, pool_id, tenant_owner, block_time):
-    receipt = market.openLease(funded_tenant, pool_id, 3, HOUR, sender=tenant_owner)
+    receipt = market.openLease(funded_tenant, pool_id, 3, HOUR, ANY_PRICE, sender=tenant_owner)
     lease_id = receipt.events.filter(market.LeaseOpened)[0].leaseId
     start = block_time(receipt)
     lease = market.lease(lease_id)
@@ -56,7 +57,7 @@ def test_open_lease_records_the_lease(market, funded_tenant, pool_id, tenant_own
 def test_open_lease_emits_lease_opened_whose_id_is_its_seq(
     market, funded_tenant, pool_id, tenant_owner, events, expect, seq, block_time
 ):
-    receipt = market.openLease(funded_tenant, pool_id, 3, HOUR, sender=tenant_owner)
+    receipt = market.openLease(funded_tenant, pool_id, 3, HOUR, ANY_PRICE, sender=tenant_owner)
     start = block_time(receipt)
     assert events(receipt, market) == [
         expect(
@@ -128,7 +129,7 @@ def test_a_quota_counts_leases_in_every_pool_of_the_class(
         requested=QUOTA + 1,
         quota=QUOTA,
     ):
-        market.openLease(funded_tenant, second, 2, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, second, 2, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 # -------------------------------------------------------------------------------- who may not
@@ -140,7 +141,7 @@ def test_an_account_not_authorized_for_the_tenant_may_not_open(
 ):
     caller = request.getfixturevalue(who)
     with reverts(market.MarketUnauthorized, tenantId=funded_tenant, caller=caller):
-        market.openLease(funded_tenant, pool_id, 1, HOUR, sender=caller)
+        market.openLease(funded_tenant, pool_id, 1, HOUR, ANY_PRICE, sender=caller)
 
 
 def test_an_expired_operator_may_not_open(
@@ -148,7 +149,7 @@ def test_an_expired_operator_may_not_open(
 ):
     chain.mine(timestamp=operator_expiry)
     with reverts(market.MarketUnauthorized, tenantId=funded_tenant, caller=operator):
-        market.openLease(funded_tenant, pool_id, 1, HOUR, sender=operator)
+        market.openLease(funded_tenant, pool_id, 1, HOUR, ANY_PRICE, sender=operator)
 
 
 @pytest.mark.parametrize("status", [SUSPENDED, CLOSED])
@@ -160,7 +161,7 @@ def test_the_owner_of_a_tenant_that_is_not_active_may_not_open(
     else:
         registry.close(funded_tenant, sender=tenant_owner)
     with reverts(market.MarketUnauthorized, tenantId=funded_tenant, caller=tenant_owner):
-        market.openLease(funded_tenant, pool_id, 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 # ------------------------------------------------------------------------------------ bad input
@@ -168,22 +169,22 @@ def test_the_owner_of_a_tenant_that_is_not_active_may_not_open(
 
 def test_open_for_an_unknown_tenant_reverts(market, pool_id, tenant_owner, reverts):
     with reverts(market.MarketUnknownTenant, tenantId=42):
-        market.openLease(42, pool_id, 1, HOUR, sender=tenant_owner)
+        market.openLease(42, pool_id, 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_in_an_unknown_pool_reverts(market, funded_tenant, tenant_owner, reverts):
     with reverts(market.PoolUnknown, poolId=5):
-        market.openLease(funded_tenant, 5, 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, 5, 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_with_zero_units_reverts(market, funded_tenant, pool_id, tenant_owner, reverts):
     with reverts(market.LeaseZeroUnits):
-        market.openLease(funded_tenant, pool_id, 0, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 0, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_with_zero_duration_reverts(market, funded_tenant, pool_id, tenant_owner, reverts):
     with reverts(market.LeaseZeroDuration):
-        market.openLease(funded_tenant, pool_id, 1, 0, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 1, 0, ANY_PRICE, sender=tenant_owner)
 
 
 @pytest.mark.parametrize("duration", [MIN_DURATION - 1, MAX_DURATION + 1, 2**32 - 1])
@@ -196,7 +197,7 @@ def test_open_with_a_duration_outside_the_pools_bounds_reverts(
         minDuration=MIN_DURATION,
         maxDuration=MAX_DURATION,
     ):
-        market.openLease(funded_tenant, pool_id, 1, duration, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 1, duration, ANY_PRICE, sender=tenant_owner)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +208,7 @@ def test_open_in_a_pool_that_is_not_open_reverts(
 ):
     getattr(market, method)(pool_id, sender=provider)
     with reverts(market.PoolInvalidStatus, poolId=pool_id, status=status):
-        market.openLease(funded_tenant, pool_id, 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_beyond_free_capacity_reverts(
@@ -216,7 +217,7 @@ def test_open_beyond_free_capacity_reverts(
     registry.setQuota(funded_tenant, GPU, 100, sender=admin)
     open_lease(funded_tenant, pool_id, CAPACITY - 3, HOUR, tenant_owner)
     with reverts(market.PoolCapacityExceeded, poolId=pool_id, requested=4, available=3):
-        market.openLease(funded_tenant, pool_id, 4, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 4, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_beyond_the_quota_reverts(market, funded_tenant, pool_id, tenant_owner, reverts):
@@ -227,7 +228,7 @@ def test_open_beyond_the_quota_reverts(market, funded_tenant, pool_id, tenant_ow
         requested=QUOTA + 1,
         quota=QUOTA,
     ):
-        market.openLease(funded_tenant, pool_id, QUOTA + 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, QUOTA + 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_without_a_quota_for_the_class_reverts(
@@ -237,7 +238,7 @@ def test_open_without_a_quota_for_the_class_reverts(
     with reverts(
         market.LeaseQuotaExceeded, tenantId=funded_tenant, resourceClass=CPU, requested=1, quota=0
     ):
-        market.openLease(funded_tenant, cpu_pool, 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, cpu_pool, 1, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_with_insufficient_free_escrow_reverts(
@@ -249,7 +250,7 @@ def test_open_with_insufficient_free_escrow_reverts(
     with reverts(
         market.MarketInsufficientEscrow, tenantId=tenant_id, needed=cost, available=cost - 1
     ):
-        market.openLease(tenant_id, pool_id, 2, HOUR, sender=tenant_owner)
+        market.openLease(tenant_id, pool_id, 2, HOUR, ANY_PRICE, sender=tenant_owner)
 
 
 def test_open_whose_cost_overflows_uint128_reverts(
@@ -262,7 +263,7 @@ def test_open_whose_cost_overflows_uint128_reverts(
     with reverts(
         market.LeaseCostOverflow, units=units, pricePerUnitSecond=price, duration=duration
     ):
-        market.openLease(funded_tenant, pool, units, duration, sender=tenant_owner)
+        market.openLease(funded_tenant, pool, units, duration, ANY_PRICE, sender=tenant_owner)
 
 
 # ------------------------------------------------------------------------ expired allocations
@@ -275,7 +276,7 @@ def test_an_expired_lease_holds_its_units_until_it_is_reclaimed(
     expired = open_lease(funded_tenant, pool_id, CAPACITY, MIN_DURATION, tenant_owner)
     warp(MIN_DURATION)
     with reverts(market.PoolCapacityExceeded, poolId=pool_id, requested=1, available=0):
-        market.openLease(funded_tenant, pool_id, 1, HOUR, sender=tenant_owner)
+        market.openLease(funded_tenant, pool_id, 1, HOUR, ANY_PRICE, sender=tenant_owner)
     market.reclaim([expired], sender=tenant_owner)
     open_lease(funded_tenant, pool_id, CAPACITY, HOUR, tenant_owner)
     assert market.pool(pool_id).allocated == CAPACITY

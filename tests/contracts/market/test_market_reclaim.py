@@ -66,7 +66,7 @@ def test_reclaim_after_a_claim_pays_only_the_unsettled_rest(
 ):
     end = market.lease(lease_id).end
     chain.mine(timestamp=end + 10)
-    market.claim([lease_id], sender=provider)
+    market.claim(provider, [lease_id], sender=provider)
     receipt = market.reclaim([lease_id], sender=stranger)
     assert events(receipt, market)[0]["toProvider"] == 0
 

@@ -81,7 +81,7 @@ def test_release_after_a_claim_pays_only_what_accrued_since(
     market, provider, tenant_owner, lease_id, warp, events, block_time
 ):
     warp(50)
-    claimed = market.claim([lease_id], sender=provider)
+    claimed = market.claim(provider, [lease_id], sender=provider)
     warp(70)
     released = market.releaseLease(lease_id, sender=tenant_owner)
     closed = events(released, market)[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _market import GPU, HOUR, MIN_DURATION, UINT128_MAX, ZERO_ADDRESS
+from _market import ANY_PRICE, GPU, HOUR, MIN_DURATION, UINT128_MAX, ZERO_ADDRESS
 from eth_hash.auto import keccak
 
 GUARD_ERROR = keccak(b"ReentrancyGuardReentrantCall()")[:4]
@@ -135,11 +135,11 @@ def test_a_token_reentering_during_a_claim_is_refused(
 ):
     registry.setQuota(hook_tenant, GPU, 1, sender=admin)
     hook_market.createPool(GPU, 1, 1, MIN_DURATION, HOUR, sender=provider)
-    opened = hook_market.openLease(hook_tenant, 1, 1, MIN_DURATION, sender=tenant_owner)
+    opened = hook_market.openLease(hook_tenant, 1, 1, MIN_DURATION, ANY_PRICE, sender=tenant_owner)
     lease = int(opened.events.filter(hook_market.LeaseOpened)[0].leaseId)
     chain.mine(timestamp=hook_market.lease(lease).end)
     hook_token.arm(hook_market, hook_market.claim.encode_input([lease]), False, sender=stranger)
-    hook_market.claim([lease], sender=provider)
+    hook_market.claim(provider, [lease], sender=provider)
     assert (hook_token.attempted(), hook_token.succeeded()) == (True, False)
     assert hook_token.balanceOf(provider) == MIN_DURATION
     assert hook_token.balanceOf(hook_market) == 10_000 - MIN_DURATION
@@ -198,7 +198,7 @@ def test_reserved_escrow_counts_toward_the_uint128_limit(
     cost = 2**31 * price
     _give(plain_token, token_market, tenant_owner, UINT128_MAX + 1)
     token_market.deposit(tenant_id, cost, sender=tenant_owner)
-    token_market.openLease(tenant_id, 1, 2**31, 1, sender=tenant_owner)
+    token_market.openLease(tenant_id, 1, 2**31, 1, ANY_PRICE, sender=tenant_owner)
     with reverts(token_market.MarketAmountOverflow, amount=UINT128_MAX - cost + 1):
         token_market.deposit(tenant_id, UINT128_MAX - cost + 1, sender=tenant_owner)
 

@@ -35,7 +35,7 @@ def test_accrued_grows_linearly_until_the_end(market, lease_id, chain, after, ac
 
 
 def test_accrued_counts_from_the_last_settlement(market, provider, lease_id, chain, block_time):
-    settled_at = block_time(market.claim([lease_id], sender=provider))
+    settled_at = block_time(market.claim(provider, [lease_id], sender=provider))
     chain.mine(timestamp=settled_at + 40)
     assert market.accrued(lease_id) == UNITS * PRICE * 40
 
@@ -43,7 +43,7 @@ def test_accrued_counts_from_the_last_settlement(market, provider, lease_id, cha
 def test_accrued_plus_unaccrued_is_the_tenants_reserve_for_the_lease(
     market, funded_tenant, provider, lease_id, chain, block_time
 ):
-    settled_at = block_time(market.claim([lease_id], sender=provider))
+    settled_at = block_time(market.claim(provider, [lease_id], sender=provider))
     chain.mine(timestamp=settled_at + 25)
     assert (
         market.accrued(lease_id) + market.leaseRemaining(lease_id)[1]

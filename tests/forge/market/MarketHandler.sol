@@ -5,7 +5,7 @@ import {Vm, VM_ADDRESS} from "../utils/Vm.sol";
 import {LeaseMarket} from "../../../contracts/LeaseMarket.sol";
 import {ILeaseMarket} from "../../../contracts/interfaces/ILeaseMarket.sol";
 import {TenantRegistry} from "../../../contracts/TenantRegistry.sol";
-import {TenantStatus} from "../../../contracts/common/Types.sol";
+import {TenantStatus, PoolStatus, Roles} from "../../../contracts/common/Types.sol";
 import {MockERC20} from "../../../contracts/test/MockERC20.sol";
 
 /// @notice Drives a LeaseMarket with random actions by random actors, and keeps ghost books: what
@@ -30,6 +30,7 @@ contract MarketHandler {
         uint256 charged; // cost at open plus every extension
         uint256 toProvider; // settled by claims plus the provider's share at close
         uint256 refunded; // returned to free escrow at close
+        uint96 maxPrice; // the lowest maximum price its opener or any extender accepted
         bool closed;
     }
 
@@ -42,6 +43,10 @@ contract MarketHandler {
     address[] public owners; // owners[i] owns tenants[i]
     address[] public operators; // operators[i] is an operator of tenants[i] until operatorExpiry[i]
     uint40[] public operatorExpiry;
+    uint128[] public operatorAllowance; // as last granted
+    uint256[] public operatorSpent; // reserved by the operator's opens and extends since that grant
+    uint32 public constant OPERATOR_MAX_DURATION = 3 days;
+    uint256 public providerEpoch; // fresh addresses for handovers
     mapping(uint64 tenantId => mapping(bytes32 class => uint64)) public quotaOf; // as last set
     uint64[] public tenants;
     address[] public providers;
@@ -71,7 +76,7 @@ contract MarketHandler {
         uint64 tenantId = registry.register("ipfs://t", bytes32(0));
         uint40 expiry = uint40(block.timestamp + 3 days);
         vm.prank(owner);
-        registry.grantOperator(tenantId, operator, expiry);
+        registry.grantOperator(tenantId, operator, expiry, 1e20, OPERATOR_MAX_DURATION);
         vm.startPrank(admin);
         registry.setQuota(tenantId, GPU, QUOTA);
         registry.setQuota(tenantId, CPU, QUOTA);
@@ -81,6 +86,8 @@ contract MarketHandler {
         owners.push(owner);
         operators.push(operator);
         operatorExpiry.push(expiry);
+        operatorAllowance.push(1e20);
+        operatorSpent.push(0);
         tenants.push(tenantId);
     }
 
@@ -162,20 +169,69 @@ contract MarketHandler {
         } catch {}
     }
 
-    function pauseOrUnpausePool(uint256 poolSeed, bool pause) external {
+    /// @dev The pool's provider, a platform admin or (rarely) a stranger pauses or unpauses a pool.
+    function pauseOrUnpausePool(uint256 poolSeed, uint256 callerSeed, bool pause) external {
         if (pools.length == 0) return;
         uint32 poolId = pools[poolSeed % pools.length];
-        vm.prank(market.pool(poolId).provider);
+        address provider = market.pool(poolId).provider;
+        address caller = [provider, provider, admin, stranger][callerSeed % 4];
+        vm.prank(caller);
         if (pause) {
-            try market.pausePool(poolId) {} catch {}
+            try market.pausePool(poolId) {
+                if (caller != provider && caller != admin) ++wrongCallerSuccesses;
+            } catch {}
         } else {
-            try market.unpausePool(poolId) {} catch {}
+            try market.unpausePool(poolId) {
+                if (caller != admin && (caller != provider || !registry.hasRole(Roles.PROVIDER_ROLE, caller))) {
+                    ++wrongCallerSuccesses;
+                }
+            } catch {}
         }
     }
 
-    function openLease(uint256 tenantSeed, uint256 callerSeed, uint256 poolSeed, uint32 units, uint32 duration)
-        external
-    {
+    /// @dev An admin offboards a provider (revokes PROVIDER_ROLE) or onboards it again.
+    function toggleProviderRole(uint256 providerSeed) external {
+        address provider = providers[providerSeed % providers.length];
+        bool has = registry.hasRole(Roles.PROVIDER_ROLE, provider);
+        vm.prank(admin);
+        if (has) registry.revokeRole(Roles.PROVIDER_ROLE, provider);
+        else registry.grantRole(Roles.PROVIDER_ROLE, provider);
+    }
+
+    /// @dev A provider names a payout address (another provider's, a stranger's or none).
+    function setPayoutAddress(uint256 providerSeed, uint256 payoutSeed) external {
+        address provider = providers[providerSeed % providers.length];
+        address payout = [address(0), stranger, address(0x7777)][payoutSeed % 3];
+        vm.prank(provider);
+        try market.setPayoutAddress(payout) {} catch {}
+    }
+
+    /// @dev A provider hands its pools to a fresh address (granted PROVIDER_ROLE), which accepts.
+    function handOver(uint256 providerSeed) external {
+        uint256 i = providerSeed % providers.length;
+        address previous = providers[i];
+        address next = address(uint160(0x9000 + ++providerEpoch));
+        vm.prank(previous);
+        try market.proposeProviderHandover(next) {}
+        catch {
+            return;
+        }
+        vm.prank(admin);
+        registry.grantRole(Roles.PROVIDER_ROLE, next);
+        vm.prank(next);
+        market.acceptProviderHandover(previous);
+        providers[i] = next;
+        if (market.claimable(previous) != 0) ++mismatches;
+    }
+
+    function openLease(
+        uint256 tenantSeed,
+        uint256 callerSeed,
+        uint256 poolSeed,
+        uint32 units,
+        uint32 duration,
+        uint96 maxPrice
+    ) external {
         if (pools.length == 0) return;
         uint256 t = tenantSeed % tenants.length;
         uint32 poolId = pools[poolSeed % pools.length];
@@ -183,13 +239,20 @@ contract MarketHandler {
         ILeaseMarket.Pool memory p = market.pool(poolId);
         units = uint32(_bound(units, 1, 6));
         duration = uint32(_bound(duration, p.minDuration, p.maxDuration));
+        // A quote with a margin, sometimes below the price (a raise landed first).
+        maxPrice = uint96(_bound(maxPrice, p.pricePerUnitSecond / 2, uint256(p.pricePerUnitSecond) * 2));
         uint256 activeBefore = market.activeUnits(tenants[t], poolClass[poolId]);
         vm.prank(caller);
-        try market.openLease(tenants[t], poolId, units, duration) returns (uint64 leaseId) {
+        try market.openLease(tenants[t], poolId, units, duration, maxPrice) returns (uint64 leaseId) {
             if (!_authorized(t, caller)) ++wrongCallerSuccesses;
+            if (!registry.hasRole(Roles.PROVIDER_ROLE, p.provider) || p.status != PoolStatus.Open) ++mismatches;
             // The quota as it stands when the lease opens (admins may lower it under running leases).
             if (activeBefore + units > quotaOf[tenants[t]][poolClass[poolId]]) ++mismatches;
             uint256 cost = uint256(units) * p.pricePerUnitSecond * duration;
+            if (caller != owners[t]) {
+                operatorSpent[t] += cost;
+                if (duration > OPERATOR_MAX_DURATION) ++mismatches;
+            }
             _ghosts[leaseId] = Ghost({
                 tenantId: tenants[t],
                 poolId: poolId,
@@ -200,6 +263,7 @@ contract MarketHandler {
                 charged: cost,
                 toProvider: 0,
                 refunded: 0,
+                maxPrice: maxPrice,
                 closed: false
             });
             leases.push(leaseId);
@@ -207,18 +271,27 @@ contract MarketHandler {
         } catch {}
     }
 
-    function extendLease(uint256 leaseSeed, uint256 callerSeed, uint32 additional) external {
+    function extendLease(uint256 leaseSeed, uint256 callerSeed, uint32 additional, uint96 maxPrice) external {
         if (leases.length == 0) return;
         uint64 leaseId = leases[leaseSeed % leases.length];
         Ghost storage g = _ghosts[leaseId];
         uint256 t = _tenantIndex(g.tenantId);
         address caller = _tenantCaller(t, callerSeed);
         additional = uint32(_bound(additional, 1, 2 days));
+        maxPrice = uint96(_bound(maxPrice, g.price / 2, uint256(g.price) * 2));
+        ILeaseMarket.Pool memory p = market.pool(g.poolId);
         vm.prank(caller);
-        try market.extendLease(leaseId, additional) {
+        try market.extendLease(leaseId, additional, maxPrice) {
             if (!_authorized(t, caller)) ++wrongCallerSuccesses;
+            if (p.status != PoolStatus.Open || g.end + additional - g.start > p.maxDuration) ++mismatches;
             g.end += additional;
-            g.charged += uint256(g.units) * g.price * additional;
+            uint256 cost = uint256(g.units) * g.price * additional;
+            g.charged += cost;
+            if (maxPrice < g.maxPrice) g.maxPrice = maxPrice;
+            if (caller != owners[t]) {
+                operatorSpent[t] += cost;
+                if (g.end - g.start > OPERATOR_MAX_DURATION) ++mismatches;
+            }
             ++successes[market.extendLease.selector];
         } catch {}
     }
@@ -231,7 +304,7 @@ contract MarketHandler {
         vm.recordLogs();
         vm.prank(caller);
         try market.releaseLease(leaseId) {
-            if (!_authorized(t, caller)) ++wrongCallerSuccesses;
+            if (!_member(t, caller)) ++wrongCallerSuccesses;
             _applyLogs();
             ++successes[market.releaseLease.selector];
         } catch {}
@@ -266,15 +339,16 @@ contract MarketHandler {
         } catch {}
     }
 
-    function claim(uint256 providerSeed, uint256 leaseSeed, uint256 count, bool asStranger) external {
+    function claim(uint256 providerSeed, uint256 leaseSeed, uint256 count, uint256 callerSeed) external {
         address provider = providers[providerSeed % providers.length];
         uint64[] memory ids = _leasesOf(provider, leaseSeed, _bound(count, 0, 6));
-        address caller = asStranger ? stranger : provider;
+        address payout = market.payoutAddress(provider);
+        address caller = [provider, payout, stranger, address(0x7777)][callerSeed % 4];
         uint256 before = _held();
         vm.recordLogs();
         vm.prank(caller);
-        try market.claim(ids) returns (uint256 paid) {
-            if (caller != provider && ids.length != 0) ++wrongCallerSuccesses;
+        try market.claim(provider, ids) returns (uint256 paid) {
+            if (caller != provider && caller != payout) ++wrongCallerSuccesses;
             uint256 settled = _applyLogs();
             paidOut += before - _held();
             if (before - _held() != paid) ++mismatches;
@@ -312,8 +386,11 @@ contract MarketHandler {
         uint256 t = tenantSeed % tenants.length;
         uint40 expiry = uint40(block.timestamp + _bound(seconds_, 1, 3 days));
         vm.prank(owners[t]);
-        try registry.grantOperator(tenants[t], operators[t], expiry) {
+        uint128 allowance = uint128(_bound(seconds_, 0, 1e20));
+        try registry.grantOperator(tenants[t], operators[t], expiry, allowance, OPERATOR_MAX_DURATION) {
             operatorExpiry[t] = expiry;
+            operatorAllowance[t] = allowance;
+            operatorSpent[t] = 0;
         } catch {}
     }
 
@@ -392,6 +469,13 @@ contract MarketHandler {
     /// @dev The handler's own model of `isAuthorized`: Active, and the owner or an unexpired operator.
     function _authorized(uint256 t, address caller) internal view returns (bool) {
         if (registry.tenant(tenants[t]).status != TenantStatus.Active) return false;
+        return caller == owners[t] || (caller == operators[t] && block.timestamp < operatorExpiry[t]);
+    }
+
+    /// @dev Who may release: the owner or an unexpired operator of an Active or Suspended tenant.
+    function _member(uint256 t, address caller) internal view returns (bool) {
+        TenantStatus status = registry.tenant(tenants[t]).status;
+        if (status != TenantStatus.Active && status != TenantStatus.Suspended) return false;
         return caller == owners[t] || (caller == operators[t] && block.timestamp < operatorExpiry[t]);
     }
 

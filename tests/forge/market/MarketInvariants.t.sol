@@ -30,6 +30,8 @@ abstract contract MarketInvariants is Test {
         vm.warp(1_700_000_000);
         registry = new TenantRegistry(ADMIN, 3 days);
         market = new LeaseMarket(address(registry), _asset());
+        vm.prank(ADMIN);
+        registry.grantRole(Roles.MARKET_ROLE, address(market));
         handler = new MarketHandler(market, registry, ADMIN);
         for (uint160 i = 1; i <= 3; ++i) {
             handler.addTenant(address(0x1000 + i), address(0x2000 + i));
@@ -47,7 +49,7 @@ abstract contract MarketInvariants is Test {
             handler.deposit(t, t, 1e22);
         }
 
-        bytes4[] memory selectors = new bytes4[](18);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.createPool.selector;
@@ -66,6 +68,9 @@ abstract contract MarketInvariants is Test {
         selectors[15] = MarketHandler.setQuota.selector;
         selectors[16] = MarketHandler.suspendOrResume.selector;
         selectors[17] = MarketHandler.regrantOperator.selector;
+        selectors[18] = MarketHandler.toggleProviderRole.selector;
+        selectors[19] = MarketHandler.setPayoutAddress.selector;
+        selectors[20] = MarketHandler.handOver.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -151,6 +156,45 @@ abstract contract MarketInvariants is Test {
     function invariant_onlyTheRightCallerMovesValue() public view {
         assertEq(handler.wrongCallerSuccesses(), 0, "a call succeeded for the wrong caller");
         assertEq(handler.mismatches(), 0, "an observed effect differs from the books");
+    }
+
+    /// @notice No operator reserved more than its grant's allowance, and the registry's remaining
+    /// allowance is exactly the grant less what the operator's opens and extends reserved.
+    function invariant_operatorsStayWithinAllowance() public view {
+        for (uint256 t; t < handler.tenantCount(); ++t) {
+            uint256 spent = handler.operatorSpent(t);
+            uint128 granted = handler.operatorAllowance(t);
+            assertLe(spent, granted, "operator reserved more than its allowance");
+            (uint128 remaining,) = registry.operatorLimits(handler.tenants(t), handler.operators(t));
+            assertEq(remaining, granted - spent, "remaining allowance != granted - spent");
+        }
+    }
+
+    /// @notice No lease is priced above the lowest maximum price its opener (and extenders) accepted.
+    function invariant_noLeasePricedAboveItsMaximum() public view {
+        for (uint256 j; j < handler.leaseCount(); ++j) {
+            uint64 leaseId = handler.leases(j);
+            MarketHandler.Ghost memory g = handler.ghost(leaseId);
+            assertLe(market.lease(leaseId).pricePerUnitSecond, g.maxPrice, "lease price above its maximum");
+        }
+    }
+
+    /// @notice Every pool's earnings belong to a provider the handler knows, whose payout address can
+    /// receive (non-zero, not the market) and who can claim them: the claimable of the known providers
+    /// is everything claimable.
+    function invariant_earningsRemainClaimable() public view {
+        for (uint256 i; i < handler.poolCount(); ++i) {
+            address provider = market.pool(handler.pools(i)).provider;
+            bool known;
+            for (uint256 p; p < handler.providerCount(); ++p) {
+                if (handler.providers(p) == provider) known = true;
+            }
+            assertTrue(known, "a pool's provider is no known address");
+        }
+        for (uint256 p; p < handler.providerCount(); ++p) {
+            address payout = market.payoutAddress(handler.providers(p));
+            assertTrue(payout != address(0) && payout != address(market), "payout cannot receive");
+        }
     }
 
     function _tenantIndex(uint64 tenantId) internal view returns (uint256) {

@@ -27,6 +27,8 @@ contract MarketUnitTest is Test {
         registry = new TenantRegistry(ADMIN, 3 days);
         market = new LeaseMarket(address(registry), address(0));
         vm.prank(ADMIN);
+        registry.grantRole(Roles.MARKET_ROLE, address(market));
+        vm.prank(ADMIN);
         registry.grantRole(Roles.PROVIDER_ROLE, PROVIDER);
         vm.prank(OWNER);
         tenant = registry.register("ipfs://t", bytes32(0));
@@ -79,7 +81,7 @@ contract MarketUnitTest is Test {
         ids[0] = leaseId;
         uint256 before = PROVIDER.balance;
         vm.prank(PROVIDER);
-        uint256 paid = market.claim(ids);
+        uint256 paid = market.claim(PROVIDER, ids);
         assertEq(paid, 2 * uint256(PRICE) * 40, "paid");
         assertEq(PROVIDER.balance - before, paid, "received");
     }
@@ -135,7 +137,7 @@ contract MarketUnitTest is Test {
             vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketInsufficientEscrow.selector, tenant, cost, 1e24));
         }
         vm.prank(OWNER);
-        market.openLease(tenant, expensive, units, duration);
+        market.openLease(tenant, expensive, units, duration, price);
         if (cost <= 1e24) {
             (uint128 free, uint128 reserved) = market.account(tenant);
             assertEq(reserved, cost, "reserved");
@@ -172,14 +174,14 @@ contract MarketUnitTest is Test {
 
     function _open(uint32 units, uint32 duration) internal returns (uint64 leaseId) {
         vm.prank(OWNER);
-        leaseId = market.openLease(tenant, pool, units, duration);
+        leaseId = market.openLease(tenant, pool, units, duration, PRICE);
     }
 
     function _claim(uint64 leaseId) internal returns (uint256 paid) {
         uint64[] memory ids = new uint64[](1);
         ids[0] = leaseId;
         vm.prank(PROVIDER);
-        paid = market.claim(ids);
+        paid = market.claim(PROVIDER, ids);
     }
 
     function _deposit(uint256 amount) internal {
