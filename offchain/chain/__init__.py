@@ -36,11 +36,17 @@ if TYPE_CHECKING:
     from offchain.chain.manifest import load_manifest as load_manifest
     from offchain.chain.market import Escrow as Escrow
     from offchain.chain.market import MarketClient as MarketClient
+    from offchain.chain.registry import Authorization as Authorization
+    from offchain.chain.registry import Membership as Membership
+    from offchain.chain.registry import OperatorLimits as OperatorLimits
     from offchain.chain.registry import RegistryClient as RegistryClient
     from offchain.chain.rpc import RpcClient as RpcClient
     from offchain.chain.values import ADMIN_ROLE as ADMIN_ROLE
     from offchain.chain.values import DEFAULT_ADMIN_ROLE as DEFAULT_ADMIN_ROLE
+    from offchain.chain.values import MARKET_ROLE as MARKET_ROLE
     from offchain.chain.values import PROVIDER_ROLE as PROVIDER_ROLE
+    from offchain.chain.values import UNLIMITED_ALLOWANCE as UNLIMITED_ALLOWANCE
+    from offchain.chain.values import UNLIMITED_DURATION as UNLIMITED_DURATION
     from offchain.chain.values import ZERO_ADDRESS as ZERO_ADDRESS
     from offchain.chain.values import hex32 as hex32
     from offchain.chain.values import parse_address as parse_address
@@ -65,11 +71,17 @@ _EXPORTS = {
     "load_manifest": "manifest",
     "Escrow": "market",
     "MarketClient": "market",
+    "Authorization": "registry",
+    "Membership": "registry",
+    "OperatorLimits": "registry",
     "RegistryClient": "registry",
     "RpcClient": "rpc",
     "ADMIN_ROLE": "values",
     "DEFAULT_ADMIN_ROLE": "values",
+    "MARKET_ROLE": "values",
     "PROVIDER_ROLE": "values",
+    "UNLIMITED_ALLOWANCE": "values",
+    "UNLIMITED_DURATION": "values",
     "ZERO_ADDRESS": "values",
     "hex32": "values",
     "parse_address": "values",

@@ -210,7 +210,8 @@ def _generate_masked(
     for word, (param, (word_fmt, pad, expr)) in enumerate(layouts):
         fmt += word_fmt
         mask |= pad << (256 * (len(layouts) - 1 - word))
-        items = sum(1 for c in word_fmt if c.isalpha() and c != "x")
+        # Every format letter but the pad byte is one item; "?" (bool) is not a letter.
+        items = sum(1 for c in word_fmt if not c.isdigit() and c != "x")
         values[id(param)] = expr.format(*(f"u{item + i}" for i in range(items)))
         item += items
     # topic0 chose this decoder (the table is keyed by it), so its bytes are the spec's.

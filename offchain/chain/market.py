@@ -16,6 +16,7 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from offchain.chain._contract import Signer, TxResult, _Bound, _with_created
+from offchain.chain.decode import Decoder
 from offchain.chain.values import ZERO_ADDRESS
 from offchain.exceptions import NoSignerError, UnknownLeaseError, UnknownPoolError
 from offchain.mirror.entities import Account as Escrow
@@ -161,6 +162,46 @@ class MarketClient(_Bound):
         """Amount accrued to the provider and not yet settled."""
         return int(self._call("accrued", lease_id))
 
+    def payout_address(self, provider: str) -> str:
+        """Where the provider's earnings are paid (the provider itself when it named none)."""
+        return str(to_checksum_address(self._call("payoutAddress", to_checksum_address(provider))))
+
+    def pending_provider_handover(self, provider: str) -> str:
+        """The address the provider proposed to hand its pools to (the zero address: none)."""
+        found = self._call("pendingProviderHandover", to_checksum_address(provider))
+        return str(to_checksum_address(found))
+
+    def lease_opener(self, lease_id: int) -> str:
+        """The account that opened the lease, from its ``LeaseOpened`` log (the contract keeps no
+        view of it; one ``eth_getLogs`` filtered by the indexed lease id).
+
+        Raises:
+            UnknownLeaseError: no lease has this id.
+        """
+        decoder = self._decoder or Decoder({self.name: self.address})
+        topic0 = "0x" + decoder.spec(self.name, "LeaseOpened").topic0.hex()
+        topic1 = "0x" + lease_id.to_bytes(32, "big").hex()
+        try:
+            logs = self.w3.eth.get_logs(
+                {
+                    "address": self.address,
+                    "fromBlock": 0,
+                    "toBlock": "latest",
+                    "topics": [topic0, topic1],
+                }
+            )
+        except Exception as exc:
+            raise self._translate("LeaseOpened", exc) from None
+        for log in logs:
+            event = decoder.decode_args(
+                self.address,
+                ["0x" + bytes(t).hex() for t in log["topics"]],
+                "0x" + bytes(log["data"]).hex(),
+            )
+            if event is not None:
+                return str(to_checksum_address(event.as_dict()["openedBy"]))
+        raise UnknownLeaseError(lease_id)
+
     # writes
 
     def deposit(self, tenant_id: int, amount: int) -> TxResult:
@@ -223,14 +264,34 @@ class MarketClient(_Bound):
         """Retire a pool for good (its provider)."""
         return self._send("retirePool", pool_id)
 
-    def open_lease(self, tenant_id: int, pool_id: int, units: int, duration: int) -> TxResult:
-        """Open a lease paid from escrow (owner or operator); ``created`` is its id."""
-        result = self._send("openLease", tenant_id, pool_id, units, duration)
+    def open_lease(
+        self,
+        tenant_id: int,
+        pool_id: int,
+        units: int,
+        duration: int,
+        max_price: int | None = None,
+    ) -> TxResult:
+        """Open a lease paid from escrow (owner or operator); ``created`` is its id.
+
+        Args:
+            max_price: the most accepted per unit-second; ``None`` reads the pool's price just
+                before sending and accepts exactly that (a raise in between reverts
+                ``LeasePriceAboveMax``).
+        """
+        if max_price is None:
+            max_price = self.pool(pool_id).price_per_unit_second
+        result = self._send("openLease", tenant_id, pool_id, units, duration, max_price)
         return _with_created(result, "LeaseOpened", "leaseId")
 
-    def extend_lease(self, lease_id: int, additional: int) -> TxResult:
-        """Extend a running lease by ``additional`` seconds (owner or operator)."""
-        return self._send("extendLease", lease_id, additional)
+    def extend_lease(
+        self, lease_id: int, additional: int, max_price: int | None = None
+    ) -> TxResult:
+        """Extend a running lease by ``additional`` seconds at its locked price (owner or
+        operator); ``max_price`` ``None`` accepts that locked price."""
+        if max_price is None:
+            max_price = self.lease(lease_id).price_per_unit_second
+        return self._send("extendLease", lease_id, additional, max_price)
 
     def release_lease(self, lease_id: int) -> TxResult:
         """End a running lease early (owner or operator)."""
@@ -244,9 +305,28 @@ class MarketClient(_Bound):
         """End a lease as its pool's provider or a platform admin."""
         return self._send("terminateLease", lease_id, reason_code)
 
-    def claim(self, lease_ids: Sequence[int] = ()) -> TxResult:
-        """Settle the given leases of the signer's pools and pay it everything claimable."""
-        return self._send("claim", list(lease_ids))
+    def claim(self, lease_ids: Sequence[int] = (), provider: str | None = None) -> TxResult:
+        """Settle the given leases of ``provider``'s pools and pay everything it can claim to its
+        payout address (the provider or its payout address signs; ``None``: the signer)."""
+        if provider is None:
+            signer = self._signer
+            if signer is None:
+                raise NoSignerError(f"{self.name}.claim")
+            provider = signer if isinstance(signer, str) else signer.address
+        return self._send("claim", to_checksum_address(provider), list(lease_ids))
+
+    def set_payout_address(self, payout: str) -> TxResult:
+        """Name the address the signer's earnings are paid to (zero address: itself; a provider)."""
+        return self._send("setPayoutAddress", to_checksum_address(payout))
+
+    def propose_provider_handover(self, new_provider: str) -> TxResult:
+        """Propose to hand every pool of the signer, with its earnings, to ``new_provider`` (zero
+        address: cancel)."""
+        return self._send("proposeProviderHandover", to_checksum_address(new_provider))
+
+    def accept_provider_handover(self, previous_provider: str) -> TxResult:
+        """Take every pool of ``previous_provider`` (the proposed address, with PROVIDER_ROLE)."""
+        return self._send("acceptProviderHandover", to_checksum_address(previous_provider))
 
 
 class _Erc20(_Bound):

@@ -12,18 +12,36 @@ from dataclasses import dataclass
 from eth_utils.address import to_checksum_address
 
 from offchain.chain._contract import TxResult, _Bound, _with_created
+from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
 from offchain.exceptions import NoSignerError, UnknownTenantError
-from offchain.mirror.entities import RegistrationPolicy, Tenant, TenantStatus
+from offchain.mirror.entities import OperatorLimits, RegistrationPolicy, Tenant, TenantStatus
 
 # ----------------------------------------------------------------------------------- records
 
 
 @dataclass(frozen=True, slots=True)
 class Authorization:
-    """Whether an account may act for a tenant, and the tenant's quota for one class."""
+    """What the lease market asks before opening a lease: whether an account may act for the
+    Active tenant, the tenant's quota for one class, whether the pool's provider still holds
+    PROVIDER_ROLE, and the account's limits (unlimited for the owner, its grant's for an operator,
+    zeros when not authorized)."""
 
     authorized: bool
     max_units: int
+    provider_active: bool
+    allowance: int
+    max_duration: int
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A tenant's status and whether an account is its owner or an unexpired operator whatever
+    that status, with the account's limits (as in :class:`Authorization`)."""
+
+    status: TenantStatus
+    member: bool
+    allowance: int
+    max_duration: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +107,13 @@ class RegistryClient(_Bound):
         """When the operator's grant expires (0: never granted or revoked)."""
         return int(self._call("operatorExpiry", tenant_id, to_checksum_address(operator)))
 
+    def operator_limits(self, tenant_id: int, operator: str) -> OperatorLimits:
+        """The grant's remaining allowance and longest lease (zeros without a current grant)."""
+        allowance, max_duration = self._call(
+            "operatorLimits", tenant_id, to_checksum_address(operator)
+        )
+        return OperatorLimits(allowance=int(allowance), max_duration=int(max_duration))
+
     def quota(self, tenant_id: int, resource_class: bytes) -> int:
         """The tenant's quota for a resource class."""
         return int(self._call("quota", tenant_id, resource_class))
@@ -101,12 +126,38 @@ class RegistryClient(_Bound):
         """True when ``account`` is the owner or an unexpired operator of the Active tenant."""
         return bool(self._call("isAuthorized", tenant_id, to_checksum_address(account)))
 
-    def authorization(self, tenant_id: int, account: str, resource_class: bytes) -> Authorization:
-        """``is_authorized`` and the quota for ``resource_class`` in one call."""
-        ok, units = self._call(
-            "authorization", tenant_id, to_checksum_address(account), resource_class
+    def authorization(
+        self, tenant_id: int, account: str, resource_class: bytes, provider: str
+    ) -> Authorization:
+        """``is_authorized``, the quota for ``resource_class``, whether ``provider`` holds
+        PROVIDER_ROLE and the account's limits, in one call (what ``openLease`` asks)."""
+        ok, units, active, allowance, max_duration = self._call(
+            "authorization",
+            tenant_id,
+            to_checksum_address(account),
+            resource_class,
+            to_checksum_address(provider),
         )
-        return Authorization(authorized=bool(ok), max_units=int(units))
+        return Authorization(
+            authorized=bool(ok),
+            max_units=int(units),
+            provider_active=bool(active),
+            allowance=int(allowance),
+            max_duration=int(max_duration),
+        )
+
+    def membership(self, tenant_id: int, account: str) -> Membership:
+        """The tenant's status and whether ``account`` is its owner or an unexpired operator
+        (whatever the status), with the account's limits."""
+        status, member, allowance, max_duration = self._call(
+            "membership", tenant_id, to_checksum_address(account)
+        )
+        return Membership(
+            status=TenantStatus(status),
+            member=bool(member),
+            allowance=int(allowance),
+            max_duration=int(max_duration),
+        )
 
     def has_role(self, role: bytes, account: str) -> bool:
         """Whether ``account`` holds ``role`` (:data:`ADMIN_ROLE`, :data:`PROVIDER_ROLE`...)."""
@@ -185,9 +236,25 @@ class RegistryClient(_Bound):
         """Accept a pending ownership proposal (the proposed owner)."""
         return self._send("acceptOwnership", tenant_id)
 
-    def grant_operator(self, tenant_id: int, operator: str, expires_at: int) -> TxResult:
-        """Grant an operator until ``expires_at`` (its owner)."""
-        return self._send("grantOperator", tenant_id, to_checksum_address(operator), expires_at)
+    def grant_operator(
+        self,
+        tenant_id: int,
+        operator: str,
+        expires_at: int,
+        allowance: int = UNLIMITED_ALLOWANCE,
+        max_duration: int = UNLIMITED_DURATION,
+    ) -> TxResult:
+        """Grant an operator until ``expires_at`` (its owner), with the escrow it may reserve
+        through opens and extends and its longest lease (defaults: no limit). A re-grant replaces
+        expiry and limits."""
+        return self._send(
+            "grantOperator",
+            tenant_id,
+            to_checksum_address(operator),
+            expires_at,
+            allowance,
+            max_duration,
+        )
 
     def revoke_operator(self, tenant_id: int, operator: str) -> TxResult:
         """Revoke an operator (its owner)."""
@@ -238,4 +305,11 @@ class RegistryClient(_Bound):
         return self._send("rollbackDefaultAdminDelay")
 
 
-__all__ = ["Authorization", "PendingAdmin", "PendingDelay", "RegistryClient"]
+__all__ = [
+    "Authorization",
+    "Membership",
+    "OperatorLimits",
+    "PendingAdmin",
+    "PendingDelay",
+    "RegistryClient",
+]

@@ -15,7 +15,12 @@ from offchain.exceptions import InvalidValueError
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
+MARKET_ROLE = keccak(b"leasehold.role.market")
 DEFAULT_ADMIN_ROLE = bytes(32)
+#: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
+UNLIMITED_ALLOWANCE = 2**128 - 1
+#: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
+UNLIMITED_DURATION = 2**32 - 1
 
 
 def resource_class(name: str) -> bytes:
@@ -79,7 +84,10 @@ def hex32(value: bytes) -> str:
 __all__ = [
     "ADMIN_ROLE",
     "DEFAULT_ADMIN_ROLE",
+    "MARKET_ROLE",
     "PROVIDER_ROLE",
+    "UNLIMITED_ALLOWANCE",
+    "UNLIMITED_DURATION",
     "ZERO_ADDRESS",
     "hex32",
     "parse_address",

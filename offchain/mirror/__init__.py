@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from offchain.mirror.entities import Kind as Kind
     from offchain.mirror.entities import Lease as Lease
     from offchain.mirror.entities import LeaseStatus as LeaseStatus
+    from offchain.mirror.entities import OperatorLimits as OperatorLimits
     from offchain.mirror.entities import Pool as Pool
     from offchain.mirror.entities import PoolStatus as PoolStatus
     from offchain.mirror.entities import RegistrationPolicy as RegistrationPolicy
@@ -45,6 +46,7 @@ _EXPORTS = {
     "Kind": "entities",
     "Lease": "entities",
     "LeaseStatus": "entities",
+    "OperatorLimits": "entities",
     "Pool": "entities",
     "PoolStatus": "entities",
     "RegistrationPolicy": "entities",

@@ -5,9 +5,10 @@
   ``eth_call`` per contract, EIP-1898 ``{"blockHash": …, "requireCanonical": true}``). Equal heads
   mean the mirror applied exactly the chain's journaled events, in order.
 - :meth:`Auditor.audit`: every mirrored entity (or a random sample) is compared with the
-  contracts' views at that block hash, plus the counters (``tenantCount``, ``poolCount``) and the
-  market's books: what it holds of its asset (native balance or token balance) >= Σ free +
-  Σ reserved + Σ claimable. Only a shortfall is a divergence: value can reach the market outside
+  contracts' views at that block hash, as are the limits of every operator grant and the payout
+  address and pending handover of every provider the mirror knows, plus the counters
+  (``tenantCount``, ``poolCount``) and the market's books: what it holds of its asset (native
+  balance or token balance) >= Σ free + Σ reserved + Σ claimable. Only a shortfall is a divergence: value can reach the market outside
   its books (tokens transferred to it; ether as a SELFDESTRUCT beneficiary or a block reward,
   which no contract can refuse). Divergences are reported with both values.
 
@@ -28,7 +29,7 @@ from eth_abi.abi import encode as abi_encode
 
 from offchain.chain.decode import canonical_type, contract_abi, keccak256, to_checksum
 from offchain.exceptions import RpcError, StaleViewError
-from offchain.mirror.entities import Account, Anchor, Kind, Lease, Pool, Tenant
+from offchain.mirror.entities import Account, Anchor, Kind, Lease, OperatorLimits, Pool, Tenant
 from offchain.mirror.journal import ZERO_HEAD
 from offchain.mirror.state import MirrorState
 from offchain.mirror.view import View
@@ -272,9 +273,20 @@ class Auditor:
             Kind.ACCOUNT, Kind.CLAIMABLE, Kind.ACTIVE_UNITS, Kind.ANCHOR,
         ):  # fmt: skip
             keys.extend((kind, key) for key in list(s.tables[kind]))
+        # The new state tables hold only what differs from the contracts' defaults, so a mirror
+        # that dropped an event has no entry to compare: check every key the chain could hold
+        # one for (each grant; each provider, whether it runs pools, earned or named anyone).
+        grants = set(s.operators) | set(s.operator_limits)
+        keys.extend((Kind.OPERATOR_LIMITS, key) for key in sorted(grants))
+        providers = (
+            set(s.pools_by_provider) | set(s.claimable) | set(s.payouts) | set(s.pending_handovers)
+        )
+        for provider in sorted(providers):
+            keys.append((Kind.PAYOUT, provider))
+            keys.append((Kind.PENDING_HANDOVER, provider))
         if sample is not None and sample < len(keys):
             keys = rng.sample(keys, sample)
-        values = [(kind, key, s.tables[kind].get(key)) for kind, key in keys]
+        values = [(kind, key, _mirrored(s, kind, key)) for kind, key in keys]
         totals = (s.totals.free, s.totals.reserved, s.total_claimable)
         counts = (len(s.tenants), len(s.pools))
         if not view.fresh:
@@ -338,6 +350,24 @@ class Auditor:
                 [self._call("LeaseMarket", "account", key)],
                 account,
             )
+        if kind == Kind.OPERATOR_LIMITS:
+            limits: OperatorLimits = value
+            expected_limits = (limits.allowance, limits.max_duration)
+
+            def operator_limits(r: list[tuple[Any, ...]]) -> Any:
+                return None if r[0] == expected_limits else r[0]
+
+            return (
+                table,
+                key,
+                expected_limits,
+                [self._call("TenantRegistry", "operatorLimits", *key)],
+                operator_limits,
+            )
+        if kind == Kind.PAYOUT:
+            return self._address(table, key, value, "payoutAddress")
+        if kind == Kind.PENDING_HANDOVER:
+            return self._address(table, key, value, "pendingProviderHandover")
         if kind == Kind.CLAIMABLE:
             return self._scalar(table, key, value, "LeaseMarket", "claimable", key)
         if kind == Kind.ACTIVE_UNITS:
@@ -356,6 +386,13 @@ class Auditor:
             return None if r[0][0] == expected else r[0][0]
 
         return table, key, expected, [self._call(contract, fn, *args)], compare
+
+    def _address(self, table: str, key: str, expected: str, fn: str) -> _Check:
+        def compare(r: list[tuple[Any, ...]]) -> Any:
+            chain = to_checksum(r[0][0])
+            return None if chain == expected else chain
+
+        return table, key, expected, [self._call("LeaseMarket", fn, key)], compare
 
     def _struct(
         self,
@@ -408,6 +445,17 @@ class Auditor:
 _BALANCE_OF = _Function(
     "ERC20", "balanceOf", keccak256(b"balanceOf(address)")[:4], ("address",), ("uint256",)
 )
+
+
+def _mirrored(s: MirrorState, kind: Kind, key: Any) -> Any:
+    """The mirror's value for one audited key, defaults filled in as the contracts' views do."""
+    if kind == Kind.OPERATOR_LIMITS:
+        return s.operator_limits.get(key) or OperatorLimits(0, 0)
+    if kind == Kind.PAYOUT:
+        return s.payouts.get(key) or key
+    if kind == Kind.PENDING_HANDOVER:
+        return s.pending_handovers.get(key) or ZERO_ADDRESS
+    return s.tables[kind].get(key)
 
 
 def _fresh_view(state_or_view: MirrorState | View) -> View:

@@ -1,10 +1,11 @@
 """The mirror's records: the contracts' enums and entities, and :class:`Change`.
 
-Entities are slotted dataclasses (:class:`Tenant`, :class:`Pool`, :class:`Lease`, :class:`Account`,
-:class:`Anchor`) with the fields the contracts' views return: the chain client
-(:mod:`offchain.chain.client`) returns the same classes, so a chain read and a mirror read of the
-same thing compare equal. The mirror shares entity objects with readers and never mutates them: a
-change builds a new object, so whatever a reader holds stays a consistent value.
+Entities are slotted dataclasses (:class:`Tenant`, :class:`OperatorLimits`, :class:`Pool`,
+:class:`Lease`, :class:`Account`, :class:`Anchor`) with the fields the contracts' views return:
+the chain client (:mod:`offchain.chain.client`) returns the same classes, so a chain read and a
+mirror read of the same thing compare equal. The mirror shares entity objects with readers and
+never mutates them: a change builds a new object, so whatever a reader holds stays a consistent
+value.
 
 A :class:`Change` is one table entry changing (``kind, key, before, after``): what the event
 handlers (:mod:`offchain.mirror.handlers`) produce and :class:`~offchain.mirror.state.MirrorState`
@@ -85,6 +86,10 @@ class Kind(IntEnum):
     ACTIVE_UNITS = 10
     ANCHOR = 11
     BATCH_URI = 12
+    OPERATOR_LIMITS = 13
+    PAYOUT = 14
+    PENDING_HANDOVER = 15
+    LEASE_OPENER = 16
 
 
 # ------------------------------------------------------------------------------------- entities
@@ -102,6 +107,16 @@ class Tenant:
     metadata_uri: str
     metadata_hash: bytes
     pending_owner: str = ZERO_ADDRESS
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorLimits:
+    """An operator grant's limits as ``TenantRegistry.operatorLimits`` returns them: the allowance
+    it may still reserve and its longest lease (``UNLIMITED_*`` sentinels: no limit; zeros: no
+    current grant)."""
+
+    allowance: int
+    max_duration: int
 
 
 @dataclass(slots=True)

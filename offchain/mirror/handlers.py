@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from offchain.chain.decode import Event, EventSpec
 from offchain.exceptions import JournalGapError, MirrorStateError
 from offchain.mirror.entities import (
+    ZERO_ADDRESS,
     Account,
     Anchor,
     Change,
@@ -25,6 +26,7 @@ from offchain.mirror.entities import (
     Kind,
     Lease,
     LeaseStatus,
+    OperatorLimits,
     Pool,
     PoolStatus,
     RegistrationPolicy,
@@ -39,7 +41,8 @@ if TYPE_CHECKING:
 # Per-event code names enum members through module globals: on Python 3.11 ``Kind.LEASE`` is a
 # lookup through the enum's metaclass (~150 ns), a global a dict lookup (~10 ns).
 (_JOURNAL, _POLICY, _ROLE, _TENANT, _OPERATOR, _QUOTA, _POOL, _LEASE, _ACCOUNT, _CLAIMABLE,
- _ACTIVE_UNITS, _ANCHOR, _BATCH_URI) = Kind  # fmt: skip
+ _ACTIVE_UNITS, _ANCHOR, _BATCH_URI, _OPERATOR_LIMITS, _PAYOUT, _PENDING_HANDOVER,
+ _LEASE_OPENER) = Kind  # fmt: skip
 _ACTIVE, _CLOSED, _NOT_CLOSED = LeaseStatus.ACTIVE, LeaseStatus.CLOSED, CloseReason.NONE
 _POOL_OPEN = PoolStatus.OPEN
 
@@ -156,21 +159,48 @@ def _ownership_transferred(state: MirrorState, ev: Event) -> Deltas:
     # are rare, so one pass over the operators is cheap enough.
     lapsed = sorted(key for key in state.operators if key[0] == tenant_id)
     changes.extend((_OPERATOR, key, state.operators[key], None) for key in lapsed)
+    limits = state.operator_limits
+    lapsed = sorted(key for key in limits if key[0] == tenant_id)
+    changes.extend((_OPERATOR_LIMITS, key, limits[key], None) for key in lapsed)
     return changes
 
 
-@_handles("TenantRegistry.OperatorGranted", "tenantId operator expiresAt seq")
+@_handles("TenantRegistry.OperatorGranted", "tenantId operator expiresAt allowance maxDuration seq")
 def _operator_granted(state: MirrorState, ev: Event) -> Deltas:
-    tenant_id, operator, expires_at, _ = ev.args
+    tenant_id, operator, expires_at, allowance, max_duration, _ = ev.args
     key = (tenant_id, operator)
-    return [(_OPERATOR, key, state.operators.get(key), expires_at)]
+    # A re-grant replaces expiry and both limits (ERC-20 ``approve``: not added to what is left).
+    return [
+        (_OPERATOR, key, state.operators.get(key), expires_at),
+        (
+            _OPERATOR_LIMITS,
+            key,
+            state.operator_limits.get(key),
+            OperatorLimits(allowance, max_duration),
+        ),
+    ]
+
+
+@_handles("TenantRegistry.OperatorAllowanceSpent", "tenantId operator amount remaining seq")
+def _operator_allowance_spent(state: MirrorState, ev: Event) -> Deltas:
+    tenant_id, operator, _, remaining, _ = ev.args
+    key = (tenant_id, operator)
+    limits = state.operator_limits.get(key)
+    if limits is None:
+        raise MirrorStateError(
+            ev.spec.name, ev.block_number, f"no grant of {operator} in tenant {tenant_id}"
+        )
+    return [(_OPERATOR_LIMITS, key, limits, OperatorLimits(remaining, limits.max_duration))]
 
 
 @_handles("TenantRegistry.OperatorRevoked", "tenantId operator seq")
 def _operator_revoked(state: MirrorState, ev: Event) -> Deltas:
     tenant_id, operator, _ = ev.args
     key = (tenant_id, operator)
-    return [(_OPERATOR, key, state.operators.get(key), None)]
+    return [
+        (_OPERATOR, key, state.operators.get(key), None),
+        (_OPERATOR_LIMITS, key, state.operator_limits.get(key), None),
+    ]
 
 
 @_handles("TenantRegistry.QuotaSet", "tenantId resourceClass maxUnits seq")
@@ -287,19 +317,61 @@ def _pool_price_changed(state: MirrorState, ev: Event) -> Deltas:
     return [(_POOL, pool_id, p, _with_pool(p, price=price))]
 
 
-@_handles("LeaseMarket.PoolStatusChanged", "poolId status seq")
+@_handles("LeaseMarket.PoolStatusChanged", "poolId status by byAdmin seq")
 def _pool_status_changed(state: MirrorState, ev: Event) -> Deltas:
-    pool_id, status, _ = ev.args
+    pool_id, status, _, _, _ = ev.args
     p = state.pools.get(pool_id) or _unknown(ev, "pool", pool_id)
     return [(_POOL, pool_id, p, _with_pool(p, status=PoolStatus(status)))]
 
 
+@_handles("LeaseMarket.PayoutAddressSet", "provider payout seq")
+def _payout_address_set(state: MirrorState, ev: Event) -> Deltas:
+    provider, payout, _ = ev.args
+    # The zero address names the provider itself: stored as absent, as on chain.
+    after = payout if payout != ZERO_ADDRESS else None
+    return [(_PAYOUT, provider, state.payouts.get(provider), after)]
+
+
+@_handles("LeaseMarket.ProviderHandoverProposed", "provider newProvider seq")
+def _provider_handover_proposed(state: MirrorState, ev: Event) -> Deltas:
+    provider, new_provider, _ = ev.args
+    after = new_provider if new_provider != ZERO_ADDRESS else None
+    return [(_PENDING_HANDOVER, provider, state.pending_handovers.get(provider), after)]
+
+
+@_handles("LeaseMarket.ProviderHandedOver", "previousProvider newProvider seq")
+def _provider_handed_over(state: MirrorState, ev: Event) -> Deltas:
+    previous, new_provider, _ = ev.args
+    # The contract moves one provider id, so every pool with its earnings goes at once. The
+    # provider index is current even inside a backfill chunk (MirrorState keeps it per change).
+    pools = state.pools
+    changes: Deltas = []
+    for pool_id in sorted(state.pools_by_provider.get(previous, ())):
+        p = pools[pool_id]
+        moved = Pool(
+            p.pool_id, new_provider, p.resource_class, p.capacity, p.allocated,
+            p.price_per_unit_second, p.min_duration, p.max_duration, p.status,
+        )  # fmt: skip
+        changes.append((_POOL, pool_id, p, moved))
+    earned = state.claimable.get(previous)
+    if earned:
+        changes.append((_CLAIMABLE, previous, earned, None))
+        changes.append(_value_change(ev, _CLAIMABLE, state.claimable, new_provider, earned))
+    payout = state.payouts.get(previous)
+    if payout is not None:
+        changes.append((_PAYOUT, previous, payout, None))  # reset: the new provider is paid
+    pending = state.pending_handovers.get(previous)
+    if pending is not None:
+        changes.append((_PENDING_HANDOVER, previous, pending, None))
+    return changes
+
+
 @_handles(
     "LeaseMarket.LeaseOpened",
-    "leaseId tenantId poolId units pricePerUnitSecond start end cost seq",
+    "leaseId tenantId poolId units pricePerUnitSecond start end cost openedBy seq",
 )
 def _lease_opened(state: MirrorState, ev: Event) -> Deltas:
-    lease_id, tenant_id, pool_id, units, price, start, end, cost, _ = ev.args
+    lease_id, tenant_id, pool_id, units, price, start, end, cost, opened_by, _ = ev.args
     if lease_id in state.leases:
         raise MirrorStateError(ev.spec.name, ev.block_number, f"lease {lease_id} exists")
     p = state.pools.get(pool_id) or _unknown(ev, "pool", pool_id)
@@ -309,6 +381,7 @@ def _lease_opened(state: MirrorState, ev: Event) -> Deltas:
         (_POOL, pool_id, p, _with_pool(p, allocated=p.allocated + units)),
         _account_change(state, ev, tenant_id, -cost, cost),
         _value_change(ev, _ACTIVE_UNITS, state.active_units, (tenant_id, p.resource_class), units),
+        (_LEASE_OPENER, lease_id, None, opened_by),
     ]
 
 
@@ -321,9 +394,9 @@ def _with_lease(
     )  # fmt: skip
 
 
-@_handles("LeaseMarket.LeaseExtended", "leaseId end cost seq")
+@_handles("LeaseMarket.LeaseExtended", "leaseId end cost by seq")
 def _lease_extended(state: MirrorState, ev: Event) -> Deltas:
-    lease_id, end, cost, _ = ev.args
+    lease_id, end, cost, _, _ = ev.args
     x = state.leases.get(lease_id) or _unknown(ev, "lease", lease_id)
     new = _with_lease(x, end, x.status, x.close_reason, x.paid_until)
     return [
@@ -368,9 +441,9 @@ def _lease_closed(state: MirrorState, ev: Event) -> Deltas:
     return changes
 
 
-@_handles("LeaseMarket.EarningsClaimed", "provider amount seq")
+@_handles("LeaseMarket.EarningsClaimed", "provider to amount seq")
 def _earnings_claimed(state: MirrorState, ev: Event) -> Deltas:
-    provider, amount, _ = ev.args
+    provider, _, amount, _ = ev.args  # the provider's balance, whatever address it was paid to
     return [_value_change(ev, _CLAIMABLE, state.claimable, provider, -amount)]
 
 

@@ -3,7 +3,8 @@
 Shape:
 
 - The tables hold the entities of :mod:`offchain.mirror.entities` and a few plain values (operator
-  expiries, quotas, claimable balances, active units, roles), keyed as each table's comment in
+  expiries and limits, quotas, claimable balances, payout addresses, pending provider handovers,
+  lease openers, active units, roles), keyed as each table's comment in
   :class:`MirrorState` says. Stored entities are never mutated: readers share them.
 - :func:`~offchain.mirror.handlers.apply` says what an event changes (each :class:`Change` is
   ``kind, key, before, after``), including the contract's journal head; :meth:`MirrorState.commit`
@@ -41,6 +42,7 @@ from offchain.mirror.entities import (
     Kind,
     Lease,
     LeaseStatus,
+    OperatorLimits,
     Pool,
     RegistrationPolicy,
     Tenant,
@@ -50,7 +52,8 @@ from offchain.mirror.journal import EMPTY_JOURNAL, JournalState, extend
 from offchain.mirror.view import View
 
 ZERO_HASH: Final = "0x" + "00" * 32
-_ACTIVE: Final = LeaseStatus.ACTIVE  # a module global: faster than the enum's attribute lookup
+_ACTIVE: Final = LeaseStatus.ACTIVE  # module globals: faster than the enum's attribute lookup
+_POOL: Final = Kind.POOL
 
 
 def _add(index: dict[Any, set[Any]], key: Any, item: Any) -> None:
@@ -91,12 +94,18 @@ class MirrorState:
         self.active_units: dict[tuple[int, bytes], int] = {}  # (tenant id, class)
         self.anchors: dict[bytes, Anchor] = {}  # digest or root
         self.batch_uris: dict[bytes, str] = {}  # root (only non-empty URIs)
+        self.operator_limits: dict[tuple[int, str], OperatorLimits] = {}  # (tenant id, operator)
+        self.payouts: dict[str, str] = {}  # provider -> payout address (absent: the provider)
+        self.pending_handovers: dict[str, str] = {}  # provider -> proposed new provider
+        self.lease_openers: dict[int, str] = {}  # lease id -> the account that opened it
         self.tables: dict[Kind, dict[Any, Any]] = {
             Kind.JOURNAL: self.journals, Kind.POLICY: self.policies, Kind.ROLE: self.roles,
             Kind.TENANT: self.tenants, Kind.OPERATOR: self.operators, Kind.QUOTA: self.quotas,
             Kind.POOL: self.pools, Kind.LEASE: self.leases, Kind.ACCOUNT: self.accounts,
             Kind.CLAIMABLE: self.claimable, Kind.ACTIVE_UNITS: self.active_units,
             Kind.ANCHOR: self.anchors, Kind.BATCH_URI: self.batch_uris,
+            Kind.OPERATOR_LIMITS: self.operator_limits, Kind.PAYOUT: self.payouts,
+            Kind.PENDING_HANDOVER: self.pending_handovers, Kind.LEASE_OPENER: self.lease_openers,
         }  # fmt: skip
         # indexes
         self.tenants_by_owner: dict[str, set[int]] = {}
@@ -178,15 +187,17 @@ class MirrorState:
         Each event goes through its handler as in :meth:`apply_events` and sees the state the
         events before it left. Each entry they touch then gets one change, from its value before
         the first of them to its value after the last (none for an entry created and deleted
-        among them), and its indexes are updated once; each contract's journal head is extended
-        over its events in one go. Returns those net changes, grouped by table (they are also
-        the state's log, returned by :meth:`end`).
+        among them), and its indexes are updated once (pools' indexes excepted: they follow each
+        change, since a provider handover reads pools by provider); each contract's journal head
+        is extended over its events in one go. Returns those net changes, grouped by table (they
+        are also the state's log, returned by :meth:`end`).
 
         Raises:
             JournalGapError, MirrorStateError: as :func:`apply`; the tables are then back as
                 they were before the first event (nothing is logged, no index was touched).
         """
         tables = self._table_list
+        index_pool = self._index_pool
         firsts: list[dict[Any, Any]] = [{} for _ in tables]  # per kind: key -> value before
         seqs: dict[str, int] = {}  # contract -> seq of its last event here
         raws: dict[str, list[bytes]] = {}  # contract -> its journaled logs here, in order
@@ -203,6 +214,9 @@ class MirrorState:
                             tables[kind].pop(key, None)
                         else:
                             tables[kind][key] = after
+                        if kind is _POOL:
+                            # Kept per change: a provider handover reads pools by provider.
+                            index_pool(key, before, after)
                 if spec.seq_index >= 0:
                     contract = spec.contract
                     last = seqs.get(contract)
@@ -215,6 +229,9 @@ class MirrorState:
                     seqs[contract] = seq
                     raws[contract].append(ev.raw)
         except BaseException:
+            pools = tables[_POOL]
+            for key, before in firsts[_POOL].items():
+                index_pool(key, pools.get(key), before)
             for table, first in zip(tables, firsts, strict=True):
                 for key, before in first.items():
                     if before is None:
@@ -234,7 +251,7 @@ class MirrorState:
                 after = table.get(key)
                 if before is None and after is None:
                     continue
-                if indexer is not None:
+                if indexer is not None and kind is not _POOL:  # pools: indexed per change above
                     indexer(key, before, after)
                 changes.append(Change(kind, key, before, after))
         self.log.extend(changes)
@@ -305,6 +322,13 @@ class MirrorState:
             if before is None:
                 _add(self.pools_by_provider, after.provider, pool_id)
                 _add(self.pools_by_class, after.resource_class, pool_id)
+            elif after.provider != before.provider:  # a provider handover
+                _discard(self.pools_by_provider, before.provider, pool_id)
+                _add(self.pools_by_provider, after.provider, pool_id)
+                by_provider = self.leases_by_provider
+                for lease_id in self.leases_by_pool.get(pool_id, ()):
+                    _discard(by_provider, before.provider, lease_id)
+                    _add(by_provider, after.provider, lease_id)
 
     def _index_lease(self, lease_id: int, before: Lease | None, after: Lease | None) -> None:
         if (

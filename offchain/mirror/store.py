@@ -42,7 +42,7 @@ from offchain.mirror.state import MirrorState
 
 log = logging.getLogger("offchain.mirror.store")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: operator limits, payout addresses, provider handovers, lease openers
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,15 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from offchain.chain.decode import to_checksum
-from offchain.exceptions import StaleViewError
+from offchain.exceptions import StaleViewError, UnknownLeaseError
 from offchain.mirror.entities import (
     END_BUCKET_SECONDS,
+    ZERO_ADDRESS,
     Account,
     Anchor,
     Lease,
     LeaseStatus,
+    OperatorLimits,
     Pool,
     RegistrationPolicy,
     Tenant,
@@ -102,6 +104,11 @@ class View:
         """When the grant expires (0: never granted or revoked)."""
         return self._get(self._s.operators, (tenant_id, to_checksum(operator))) or 0
 
+    def operator_limits(self, tenant_id: int, operator: str) -> OperatorLimits:
+        """The grant's remaining allowance and longest lease (zeros without a current grant;
+        an expired grant keeps its limits, as ``TenantRegistry.operatorLimits`` reports them)."""
+        return self._get(self._s.operator_limits, (tenant_id, to_checksum(operator))) or _NO_LIMITS
+
     def quota(self, tenant_id: int, resource_class: bytes) -> int:
         """The tenant's quota for a class (0 when unset)."""
         return self._get(self._s.quotas, (tenant_id, resource_class)) or 0
@@ -143,6 +150,15 @@ class View:
         """Ids of the provider's pools, ascending."""
         return self._ids(self._s.pools_by_provider, to_checksum(provider))
 
+    def payout_address(self, provider: str) -> str:
+        """Where the provider's earnings are paid (the provider itself when it named none)."""
+        provider = to_checksum(provider)
+        return self._get(self._s.payouts, provider) or provider
+
+    def pending_provider_handover(self, provider: str) -> str:
+        """The address the provider proposed to hand its pools to (the zero address: none)."""
+        return self._get(self._s.pending_handovers, to_checksum(provider)) or ZERO_ADDRESS
+
     def pools_of_class(self, resource_class: bytes) -> tuple[int, ...]:
         """Ids of the pools offering a class, ascending."""
         return self._ids(self._s.pools_by_class, resource_class)
@@ -167,6 +183,17 @@ class View:
         if s.generation != self._gen:
             raise StaleViewError(self.number, self.block_hash)
         return value
+
+    def lease_opener(self, lease_id: int) -> str:
+        """The account that opened the lease (its owner or an operator).
+
+        Raises:
+            UnknownLeaseError: no lease has this id.
+        """
+        opener: str | None = self._get(self._s.lease_openers, lease_id)
+        if opener is None:
+            raise UnknownLeaseError(lease_id)
+        return opener
 
     def leases_of_tenant(self, tenant_id: int) -> tuple[int, ...]:
         """Ids of the tenant's leases (every status), ascending."""
@@ -266,3 +293,4 @@ class View:
 
 
 _EMPTY_ACCOUNT: Final = Account()
+_NO_LIMITS: Final = OperatorLimits(0, 0)
