@@ -10,7 +10,8 @@
   (``tenantCount``, ``poolCount``) and the market's books: what it holds of its asset (native
   balance or token balance) >= Σ free + Σ reserved + Σ claimable. Only a shortfall is a
   divergence: value can reach the market outside its books (tokens transferred to it; ether as a
-  SELFDESTRUCT beneficiary or a block reward, which no contract can refuse). Divergences are reported with both values.
+  SELFDESTRUCT beneficiary or a block reward, which no contract can refuse). Divergences are
+  reported with both values.
 
 Both read the mirror through a pinned :class:`~offchain.mirror.state.View` (retaken if the follower
 moves meanwhile) and ask the chain only after, so they run from any thread without pausing the
