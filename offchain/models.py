@@ -12,13 +12,19 @@ enum values by their Solidity names (``Active``, ``ReleasedByTenant``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from offchain.chain.values import hex32, resource_class_name
+from offchain.chain.values import (
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_DURATION,
+    hex32,
+    resource_class_name,
+)
 
 TenantStatusName = Literal["None", "Pending", "Active", "Suspended", "Closed"]
 PoolStatusName = Literal["None", "Open", "Paused", "Retired"]
@@ -64,6 +70,32 @@ class _Out(BaseModel):
     )
 
 
+class OperatorOut(_Out):
+    """An operator's grant on a tenant: until when, and its limits."""
+
+    operator: str
+    expires_at: int = Field(
+        description="Timestamp from which the grant no longer authorizes (may be past)"
+    )
+    allowance: str | None = Field(
+        description="Escrow it may still reserve through opens and extends, decimal; "
+        "null: unlimited"
+    )
+    max_duration: int | None = Field(
+        description="Longest lease it may open or extend to, seconds; null: unlimited"
+    )
+
+    @classmethod
+    def of(cls, operator: str, expires_at: int, limits: Any) -> OperatorOut:
+        """Render a grant from its expiry and its ``OperatorLimits`` (client or mirror)."""
+        return cls(
+            operator=operator,
+            expires_at=expires_at,
+            allowance=None if limits.allowance == UNLIMITED_ALLOWANCE else str(limits.allowance),
+            max_duration=None if limits.max_duration == UNLIMITED_DURATION else limits.max_duration,
+        )
+
+
 class TenantOut(_Out):
     """A tenant."""
 
@@ -74,10 +106,15 @@ class TenantOut(_Out):
     metadata_uri: str
     metadata_hash: str
     pending_owner: str = Field(description="Proposed new owner, or the zero address")
+    operators: list[OperatorOut] | None = Field(
+        None,
+        description="The current owner's grants, expired ones included, by address; "
+        "null in SSE change events (grants change in their own operator tables)",
+    )
 
     @classmethod
-    def of(cls, t: Any) -> TenantOut:
-        """Render a client or mirror tenant."""
+    def of(cls, t: Any, operators: Sequence[OperatorOut] | None = None) -> TenantOut:
+        """Render a client or mirror tenant, with its operators' grants when given."""
         return cls(
             tenant_id=t.tenant_id,
             owner=t.owner,
@@ -86,6 +123,9 @@ class TenantOut(_Out):
             metadata_uri=t.metadata_uri,
             metadata_hash=hex32(t.metadata_hash),
             pending_owner=t.pending_owner,
+            operators=None
+            if operators is None
+            else sorted(operators, key=lambda o: o.operator.lower()),
         )
 
 
@@ -133,10 +173,15 @@ class LeaseOut(_Out):
     close_reason: CloseReasonName
     price_per_unit_second: str
     paid_until: int
+    opened_by: str | None = Field(
+        None,
+        description="The account that opened it (the tenant's owner or an operator); "
+        "null in SSE change events (the opener is its own lease_opener change)",
+    )
 
     @classmethod
-    def of(cls, x: Any) -> LeaseOut:
-        """Render a client or mirror lease."""
+    def of(cls, x: Any, opened_by: str | None = None) -> LeaseOut:
+        """Render a client or mirror lease, with who opened it when given."""
         return cls(
             lease_id=x.lease_id,
             tenant_id=x.tenant_id,
@@ -148,6 +193,7 @@ class LeaseOut(_Out):
             close_reason=solidity_name(x.close_reason),  # type: ignore[arg-type]
             price_per_unit_second=str(x.price_per_unit_second),
             paid_until=x.paid_until,
+            opened_by=opened_by,
         )
 
 
@@ -162,6 +208,18 @@ class EscrowOut(_Out):
     def of(cls, tenant_id: int, account: Any) -> EscrowOut:
         """Render a client ``Escrow`` or a mirror ``Account``."""
         return cls(tenant_id=tenant_id, free=str(account.free), reserved=str(account.reserved))
+
+
+class ProviderOut(_Out):
+    """A provider in the lease market: its pools, earnings, payout address and pending handover."""
+
+    provider: str
+    pools: list[int] = Field(description="Ids of the pools it runs, ascending")
+    claimable: str = Field(description="What it can claim now without settling more leases")
+    payout_address: str = Field(description="Where claims pay (the provider itself when unset)")
+    pending_handover: str = Field(
+        description="The address it proposed to hand its pools to, or the zero address"
+    )
 
 
 class AnchorOut(_Out):

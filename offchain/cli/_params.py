@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from offchain.cli.units import parse_amount, parse_duration
+from offchain.cli.units import parse_amount, parse_duration, parse_percent
 from offchain.exceptions import InvalidValueError
 
 
@@ -67,6 +67,16 @@ def _class(text: str) -> bytes:
 
 AMOUNT = _Parsed("AMOUNT", parse_amount)
 DURATION = _Parsed("DURATION", parse_duration)
+PERCENT = _Parsed("PCT", parse_percent)
 HASH = _Parsed("HASH", _bytes32)
 CLASS = _Parsed("CLASS", _class)
 UINT32 = click.IntRange(0, 2**32 - 1)
+
+
+def _address(text: str) -> str:
+    from offchain.chain.values import parse_address
+
+    return parse_address(text, "address")
+
+
+ADDRESS = _Parsed("ADDRESS", _address)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import emit_json, json_option, out, report_tx, tx_json_option
-from offchain.cli._params import LEASE_ID
+from offchain.cli._params import ADDRESS, LEASE_ID
 from offchain.cli.units import show_amount
 
 
@@ -16,32 +17,53 @@ def earnings() -> None:
 
 
 @earnings.command("show")
-@click.argument("provider", metavar="ADDRESS")
+@click.argument("provider", type=ADDRESS)
 @json_option
 @pass_env
 def earnings_show(env: Env, provider: str, as_json: bool) -> None:
-    """What ADDRESS can claim now."""
-    from offchain.chain.values import parse_address
-
-    client = env.client()
-    amount = client.market.claimable(parse_address(provider, "provider"))
+    """What ADDRESS can claim now, where claims pay, and any pending handover of its pools."""
+    market = env.client().market
+    amount = market.claimable(provider)
+    payout = market.payout_address(provider)
+    pending = market.pending_provider_handover(provider)
     if as_json:
-        emit_json({"provider": parse_address(provider), "claimable": str(amount)})
+        emit_json(
+            {
+                "provider": provider,
+                "claimable": str(amount),
+                "payoutAddress": payout,
+                "pendingHandover": pending,
+            }
+        )
         return
-    out.print(
-        f"{provider} can claim {show_amount(amount, client.market.asset() == '0x' + '00' * 20)}"
-    )
+    out.print(f"{provider} can claim {show_amount(amount, market.asset() == ZERO_ADDRESS)}")
+    if payout != provider:
+        out.print(f"claims pay {payout}")
+    if pending != ZERO_ADDRESS:
+        out.print(f"pools proposed to {pending} (pending 'leasehold provider accept')")
 
 
 @earnings.command("claim")
 @click.argument("lease_ids", type=LEASE_ID, nargs=-1)
+@click.option(
+    "--provider",
+    type=ADDRESS,
+    help="The provider whose earnings to claim; its payout address may claim too. "
+    "Default: the signer.",
+)
 @account_option
 @tx_json_option
 @pass_env
 def earnings_claim(
-    env: Env, lease_ids: tuple[int, ...], account: str | None, as_json: bool
+    env: Env, lease_ids: tuple[int, ...], provider: str | None, account: str | None, as_json: bool
 ) -> None:
-    """Settle LEASE_IDS of the signer's pools, then pay the signer everything claimable."""
-    result = env.client(account).market.claim(list(lease_ids))
-    paid = sum(int(e.args["amount"]) for e in result.events if e.name == "EarningsClaimed")
-    report_tx(as_json, result, f"claimed {paid}")
+    """Settle LEASE_IDS of the provider's pools, then pay everything claimable to its payout
+    address (the provider itself unless it named one with 'leasehold provider payout').
+
+    The provider or its payout address signs.
+    """
+    result = env.client(account).market.claim(list(lease_ids), provider)
+    claimed = [e for e in result.events if e.name == "EarningsClaimed"]
+    paid = sum(int(e.args["amount"]) for e in claimed)
+    to = f" to {claimed[0].args['to']}" if claimed else ""
+    report_tx(as_json, result, f"claimed {paid}{to}")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
 
 import click
 
-from offchain.chain.values import hex32
+from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
+from offchain.cli._logs import contract_events
 from offchain.cli._output import (
+    EXIT_REVERTED,
     emit_json,
     json_option,
     listing,
@@ -17,15 +21,77 @@ from offchain.cli._output import (
     show_record,
     tx_json_option,
 )
-from offchain.cli._params import DURATION, LEASE_ID, POOL_ID, TENANT_ID, UINT32
-from offchain.cli.units import show_duration, show_time
-from offchain.exceptions import RangeTooLargeError
+from offchain.cli._params import AMOUNT, DURATION, LEASE_ID, PERCENT, POOL_ID, TENANT_ID, UINT32
+from offchain.cli.units import show_amount, show_duration, show_time
+from offchain.exceptions import ContractRevertError
 from offchain.models import LeaseOut, dump
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_PRICE = 2**96 - 1  # maxPricePerUnitSecond is a uint96
 
 
 @click.group()
 def lease() -> None:
     """Open and manage leases (LeaseMarket, tenants and providers)."""
+
+
+def price_options(quoted: str) -> Callable[[F], F]:
+    """``--max-price`` and ``--margin``: the most a caller accepts per unit-second."""
+
+    def decorate(fn: F) -> F:
+        fn = click.option(
+            "--margin",
+            type=PERCENT,
+            metavar="PCT",
+            help=f"Accept up to PCT percent (e.g. 5, 0.5) above {quoted}.",
+        )(fn)
+        return click.option(
+            "--max-price",
+            type=AMOUNT,
+            metavar="AMOUNT",
+            help="The most accepted per unit-second (wei, or e.g. 2gwei). "
+            f"Default: {quoted}, read just before sending.",
+        )(fn)
+
+    return decorate
+
+
+def _max_price(
+    quote: Callable[[], int], max_price: int | None, margin: Decimal | None
+) -> int | None:
+    """What to send as ``maxPricePerUnitSecond`` (None: the client quotes it)."""
+    if max_price is not None and margin is not None:
+        raise click.UsageError("--max-price and --margin are exclusive: pass one")
+    if max_price is not None:
+        if not 0 < max_price <= MAX_PRICE:
+            raise click.BadParameter(
+                f"must be between 1 and {MAX_PRICE} (uint96)", param_hint="'--max-price'"
+            )
+        return max_price
+    if margin is not None:
+        return with_margin(quote(), margin)
+    return None
+
+
+def with_margin(price: int, margin: Decimal) -> int:
+    """``price`` raised by ``margin`` percent, rounded down, at most the largest uint96."""
+    return min(int(price * (100 + margin) / 100), MAX_PRICE)
+
+
+def _price_refused(exc: ContractRevertError, native: bool) -> Exception:
+    """A ``LeasePriceAboveMax`` revert as one line naming both prices (exit status 5)."""
+    if exc.error != "LeasePriceAboveMax":
+        return exc
+    price = int(str(exc.arguments["pricePerUnitSecond"]))
+    accepted = int(str(exc.arguments["maxPricePerUnitSecond"]))
+    refused = click.ClickException(
+        f"{exc}: the price is {show_amount(price, native)} per unit-second, above the "
+        f"{show_amount(accepted, native)} accepted; read the new price, then retry with "
+        "--max-price or --margin"
+    )
+    refused.exit_code = EXIT_REVERTED
+    return refused
 
 
 @lease.command("open")
@@ -39,6 +105,7 @@ def lease() -> None:
     help="Units to hold.",
 )
 @click.option("--duration", type=DURATION, required=True, help="How long (e.g. 2h, 7d).")
+@price_options("the pool's current price")
 @account_option
 @tx_json_option
 @pass_env
@@ -48,11 +115,25 @@ def lease_open(
     pool_id: int,
     units: int,
     duration: int,
+    max_price: int | None,
+    margin: Decimal | None,
     account: str | None,
     as_json: bool,
 ) -> None:
-    """Open a lease paid from the tenant's escrow (its owner or an operator)."""
-    result = env.client(account).market.open_lease(tenant_id, pool_id, units, duration)
+    """Open a lease paid from the tenant's escrow (its owner or an operator).
+
+    The price is locked at opening. The transaction carries the most the signer accepts per
+    unit-second (by default the pool's price as read just before sending), so a price raised in
+    between makes it revert LeasePriceAboveMax instead of charging more.
+    """
+    market = env.client(account).market
+    accepted = _max_price(
+        lambda: int(market.pool(pool_id).price_per_unit_second), max_price, margin
+    )
+    try:
+        result = market.open_lease(tenant_id, pool_id, units, duration, accepted)
+    except ContractRevertError as exc:
+        raise _price_refused(exc, market.asset() == ZERO_ADDRESS) from None
     report_tx(as_json, result, f"lease {result.created} opened")
 
 
@@ -63,7 +144,7 @@ def lease_open(
 def lease_show(env: Env, lease_id: int, as_json: bool) -> None:
     """Show one lease."""
     client = env.client()
-    view = LeaseOut.of(client.market.lease(lease_id))
+    view = LeaseOut.of(client.market.lease(lease_id), client.market.lease_opener(lease_id))
     if as_json:
         emit_json(dump(view))
         return
@@ -76,6 +157,7 @@ def lease_show(env: Env, lease_id: int, as_json: bool) -> None:
                 view.status + (f" ({view.close_reason})" if view.status == "Closed" else ""),
             ),
             ("tenant", str(view.tenant_id)),
+            ("opened by", view.opened_by or "-"),
             ("pool", str(view.pool_id)),
             ("units", str(view.units)),
             ("period", f"{show_time(view.start)} .. {show_time(view.end)}"),
@@ -101,8 +183,8 @@ def lease_list(
 ) -> None:
     """List leases (from the chain's LeaseOpened logs, then each lease's current state)."""
     client = env.client()
-    ids = _lease_ids(env, client, tenant_id, pool_id)
-    views = [LeaseOut.of(client.market.lease(i)) for i in ids]
+    openers = _openers(env, tenant_id, pool_id)
+    views = [LeaseOut.of(client.market.lease(i), openers[i]) for i in sorted(openers)]
     if status:
         views = [v for v in views if v.status.lower() == status.lower()]
     if as_json:
@@ -123,54 +205,12 @@ def lease_list(
     out.print(table)
 
 
-def _lease_ids(env: Env, client: Any, tenant_id: int | None, pool_id: int | None) -> list[int]:
-    from offchain.chain.abi import load_abi
-    from offchain.chain.decode import event_topic
-
-    entry = next(e for e in load_abi("LeaseMarket") if e.get("name") == "LeaseOpened")
-    topics: list[Any] = [hex32(event_topic(entry)), None, None, None]
-    if tenant_id is not None:
-        topics[2] = "0x" + tenant_id.to_bytes(32, "big").hex()
-    if pool_id is not None:
-        topics[3] = "0x" + pool_id.to_bytes(32, "big").hex()
-    while topics[-1] is None:
-        topics.pop()
-    start = env.manifest().contracts["LeaseMarket"].deploy_block
-    end = int(env.w3().eth.block_number)
-    logs = _logs_in_ranges(
-        env.rpc, {"address": client.addresses.market, "topics": topics}, start, end
-    )
-    return sorted({int(log["topics"][1], 16) for log in logs})
-
-
-LOG_RANGE_BLOCKS = 10_000  # blocks per eth_getLogs; halved where a node refuses a range
-
-
-def _logs_in_ranges(rpc: str, query: dict[str, Any], start: int, end: int) -> list[Any]:
-    """``eth_getLogs`` of ``start..end`` in bounded ranges, halving any range the node refuses."""
-    from offchain.chain.rpc import RpcClient
-
-    node = RpcClient(rpc, attempts=3)
-    found: list[Any] = []
-    pending = [
-        (a, min(a + LOG_RANGE_BLOCKS - 1, end)) for a in range(start, end + 1, LOG_RANGE_BLOCKS)
-    ]
-    pending.reverse()
-    try:
-        while pending:
-            low, high = pending.pop()
-            try:
-                found += node.call(
-                    "eth_getLogs", [{**query, "fromBlock": hex(low), "toBlock": hex(high)}]
-                )
-            except RangeTooLargeError:
-                if low == high:
-                    raise
-                middle = (low + high) // 2
-                pending += [(middle + 1, high), (low, middle)]
-    finally:
-        node.close()
-    return found
+def _openers(env: Env, tenant_id: int | None = None, pool_id: int | None = None) -> dict[int, str]:
+    """Lease id -> the account that opened it, from the ``LeaseOpened`` logs (the contract keeps
+    no list of leases)."""
+    events = contract_events(env, "LeaseMarket", "LeaseOpened", None, tenant_id, pool_id)
+    found = (e.as_dict() for e in events)
+    return {int(args["leaseId"]): str(args["openedBy"]) for args in found}
 
 
 def _lease_action(name: str, method: str, doc: str, past: str) -> None:
@@ -215,14 +255,32 @@ _lease_action(
 @lease.command("extend")
 @click.argument("lease_id", type=LEASE_ID)
 @click.option("--by", "additional", type=DURATION, required=True, help="Extra time (e.g. 1h).")
+@price_options("the lease's locked price")
 @account_option
 @tx_json_option
 @pass_env
 def lease_extend(
-    env: Env, lease_id: int, additional: int, account: str | None, as_json: bool
+    env: Env,
+    lease_id: int,
+    additional: int,
+    max_price: int | None,
+    margin: Decimal | None,
+    account: str | None,
+    as_json: bool,
 ) -> None:
-    """Extend a running lease at its locked price (tenant owner or operator)."""
-    result = env.client(account).market.extend_lease(lease_id, additional)
+    """Extend a running lease at its locked price (tenant owner or operator).
+
+    The extension is charged at the price the lease opened with; the transaction carries the most
+    the signer accepts (by default that price, as read just before sending).
+    """
+    market = env.client(account).market
+    accepted = _max_price(
+        lambda: int(market.lease(lease_id).price_per_unit_second), max_price, margin
+    )
+    try:
+        result = market.extend_lease(lease_id, additional, accepted)
+    except ContractRevertError as exc:
+        raise _price_refused(exc, market.asset() == ZERO_ADDRESS) from None
     report_tx(as_json, result, f"lease {lease_id} extended by {show_duration(additional)}")
 
 

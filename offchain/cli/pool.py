@@ -123,10 +123,21 @@ def _pool_action(name: str, method: str, doc: str, past: str) -> None:
     pool.command(name)(command)
 
 
-_pool_action("pause", "pause_pool", "Stop new leases (the pool's provider).", "paused")
-_pool_action("unpause", "unpause_pool", "Allow new leases again (the pool's provider).", "open")
 _pool_action(
-    "retire", "retire_pool", "Retire for good; running leases run on (provider).", "retired"
+    "pause", "pause_pool", "Stop new leases (the pool's provider or a platform admin).", "paused"
+)
+_pool_action(
+    "unpause",
+    "unpause_pool",
+    "Allow new leases again (the pool's provider while it holds the provider role, or a platform "
+    "admin; a pool an admin paused waits for an admin).",
+    "open",
+)
+_pool_action(
+    "retire",
+    "retire_pool",
+    "Retire for good; running leases run on (the pool's provider or a platform admin).",
+    "retired",
 )
 
 
@@ -139,7 +150,8 @@ _pool_action(
 def pool_set_capacity(
     env: Env, pool_id: int, capacity: int, account: str | None, as_json: bool
 ) -> None:
-    """Change capacity, never below allocated units (the pool's provider)."""
+    """Change capacity, never below allocated units (the pool's provider, with the provider
+    role)."""
     result = env.client(account).market.set_pool_capacity(pool_id, capacity)
     report_tx(as_json, result, f"pool {pool_id} capacity: {capacity}")
 
@@ -151,6 +163,7 @@ def pool_set_capacity(
 @tx_json_option
 @pass_env
 def pool_set_price(env: Env, pool_id: int, price: int, account: str | None, as_json: bool) -> None:
-    """Change the price per unit-second for new leases (the pool's provider)."""
+    """Change the price per unit-second for new leases (the pool's provider, with the provider
+    role); running leases keep theirs."""
     result = env.client(account).market.set_pool_price(pool_id, price)
     report_tx(as_json, result, f"pool {pool_id} price: {price} per unit-second")

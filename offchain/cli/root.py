@@ -40,6 +40,7 @@ from offchain.cli.escrow import escrow
 from offchain.cli.lease import lease
 from offchain.cli.mirror import mirror
 from offchain.cli.pool import pool
+from offchain.cli.provider import provider
 from offchain.cli.role import role
 from offchain.cli.tenant import tenant
 from offchain.exceptions import (
@@ -130,6 +131,7 @@ cli.add_command(pool)
 cli.add_command(lease)
 cli.add_command(escrow)
 cli.add_command(earnings)
+cli.add_command(provider)
 cli.add_command(anchor_cmd)
 cli.add_command(verify_cmd)
 cli.add_command(anchors)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from offchain.chain.values import resource_class_name
+from offchain.chain.values import (
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_DURATION,
+    ZERO_ADDRESS,
+    resource_class_name,
+)
 from offchain.cli._env import Env, account_option, pass_env
+from offchain.cli._logs import contract_events
 from offchain.cli._output import (
     emit_json,
     json_option,
@@ -15,9 +23,9 @@ from offchain.cli._output import (
     show_record,
     tx_json_option,
 )
-from offchain.cli._params import CLASS, DURATION, HASH, TENANT_ID, UINT32
-from offchain.cli.units import show_time
-from offchain.models import TenantOut, dump
+from offchain.cli._params import AMOUNT, CLASS, DURATION, HASH, TENANT_ID, UINT32
+from offchain.cli.units import show_amount, show_duration, show_time
+from offchain.models import OperatorOut, TenantOut, dump
 
 
 @click.group()
@@ -54,8 +62,9 @@ def tenant_register(
 @pass_env
 def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show one tenant."""
-    t = env.client().registry.tenant(tenant_id)
-    view = TenantOut.of(t)
+    client = env.client()
+    t = client.registry.tenant(tenant_id)
+    view = TenantOut.of(t, _operators(env, client, tenant_id).get(tenant_id, []))
     if as_json:
         emit_json(dump(view))
         return
@@ -70,6 +79,33 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
             ("pending owner", view.pending_owner if int(view.pending_owner, 16) else "-"),
         ],
     )
+    if view.operators:
+        native = client.market.asset() == ZERO_ADDRESS
+        now = int(env.w3().eth.get_block("latest")["timestamp"])
+        table = listing("operator", "expires", "allowance left", "longest lease")
+        for o in view.operators:
+            table.add_row(
+                o.operator,
+                show_time(o.expires_at) + (" (expired)" if o.expires_at <= now else ""),
+                "unlimited" if o.allowance is None else show_amount(int(o.allowance), native),
+                "unlimited" if o.max_duration is None else show_duration(o.max_duration),
+            )
+        out.print(table)
+
+
+def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[OperatorOut]]:
+    """Tenant id -> its current owner's grants (expired ones included), from the
+    ``OperatorGranted`` logs and the registry's views (the registry keeps no list of operators)."""
+    granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
+    pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
+    found: dict[int, list[OperatorOut]] = {}
+    for tenant, operator in pairs:
+        # 0: revoked, or granted before the last ownership transfer (which lapses every grant)
+        expires_at = client.registry.operator_expiry(tenant, operator)
+        if expires_at:
+            limits = client.registry.operator_limits(tenant, operator)
+            found.setdefault(tenant, []).append(OperatorOut.of(operator, expires_at, limits))
+    return found
 
 
 @tenant.command("list")
@@ -77,7 +113,9 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
 @pass_env
 def tenant_list(env: Env, as_json: bool) -> None:
     """List every tenant (one call per tenant; the mirror API scales better)."""
-    views = [TenantOut.of(t) for t in env.client().registry.tenants()]
+    client = env.client()
+    operators = _operators(env, client)
+    views = [TenantOut.of(t, operators.get(t.tenant_id, [])) for t in client.registry.tenants()]
     if as_json:
         emit_json([dump(v) for v in views])
         return
@@ -140,24 +178,69 @@ _tenant_action("close", "Close a tenant for good (its owner).", False)
     show_default=True,
     help="How long the grant lasts (e.g. 12h, 30d).",
 )
+@click.option(
+    "--allowance",
+    type=AMOUNT,
+    metavar="AMOUNT",
+    help="Escrow it may reserve, in total, through the leases it opens and extends (wei, or "
+    "e.g. 0.5eth). Default: unlimited.",
+)
+@click.option(
+    "--max-duration",
+    type=DURATION,
+    metavar="DURATION",
+    help="Longest lease it may open or extend to, whole length (e.g. 1d). Default: unlimited.",
+)
 @account_option
 @tx_json_option
 @pass_env
 def tenant_grant_operator(
-    env: Env, tenant_id: int, operator: str, duration: int, account: str | None, as_json: bool
+    env: Env,
+    tenant_id: int,
+    operator: str,
+    duration: int,
+    allowance: int | None,
+    max_duration: int | None,
+    account: str | None,
+    as_json: bool,
 ) -> None:
-    """Let ADDRESS act for the tenant until the grant expires (tenant owner)."""
+    """Let ADDRESS act for the tenant until the grant expires (tenant owner).
+
+    An operator opens, extends and releases leases and anchors data for the tenant. --allowance and
+    --max-duration bound what it commits; granting again replaces the expiry and both limits (the
+    new allowance is what it may still spend).
+    """
     from offchain.chain.values import parse_address
 
+    if allowance is not None and not allowance < UNLIMITED_ALLOWANCE:
+        raise click.BadParameter(
+            f"must be below {UNLIMITED_ALLOWANCE} (omit it for unlimited)",
+            param_hint="'--allowance'",
+        )
+    if max_duration is not None and not max_duration < UNLIMITED_DURATION:
+        raise click.BadParameter(
+            f"must be below {UNLIMITED_DURATION} seconds (omit it for unlimited)",
+            param_hint="'--max-duration'",
+        )
     client = env.client(account)
     now = int(env.w3().eth.get_block("latest")["timestamp"])
     result = client.registry.grant_operator(
-        tenant_id, parse_address(operator, "operator"), now + duration
+        tenant_id,
+        parse_address(operator, "operator"),
+        now + duration,
+        UNLIMITED_ALLOWANCE if allowance is None else allowance,
+        UNLIMITED_DURATION if max_duration is None else max_duration,
     )
+    limits = [
+        f"allowance {allowance}" if allowance is not None else "",
+        f"leases up to {show_duration(max_duration)}" if max_duration is not None else "",
+    ]
+    shown = ", ".join(x for x in limits if x)
     report_tx(
         as_json,
         result,
-        f"operator {operator} granted on tenant {tenant_id} until {show_time(now + duration)}",
+        f"operator {operator} granted on tenant {tenant_id} until {show_time(now + duration)}"
+        + (f" ({shown})" if shown else ""),
     )
 
 

@@ -51,6 +51,18 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
+def parse_percent(text: str) -> Decimal:
+    """``5``, ``0.5`` or ``5%`` as a non-negative number of percent.
+
+    Raises:
+        InvalidValueError: not a number, or negative.
+    """
+    body = text.strip().removesuffix("%").strip()
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", body):
+        raise InvalidValueError("percentage", text, "a non-negative number such as 5 or 0.5")
+    return Decimal(body)
+
+
 def show_amount(wei: int, native: bool = True) -> str:
     """``1.5 ETH`` for native ETH amounts of at least a micro-ether, else the integer."""
     if native and wei >= 10**12:

@@ -18,9 +18,13 @@ from typing import Any
 import ape
 import pytest
 
+from offchain.chain.devnet import dev_account
 from offchain.chain.rpc import RpcClient
 from offchain.cli import main
 from offchain.demo.runner import Stack
+from offchain.models import LeaseOut, OperatorOut, TenantOut, dump
+
+DEV_ADDRESSES = [dev_account(i).address for i in range(10)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def chain_client(stack: Stack) -> Any:
     """A read-only web3.py client: the chain's views, to compare the CLI with."""
     return stack.client()
+
+
+@ape.fixture(scope="session", chain_isolation=False)
+def tenant_json(chain_client: Any) -> Any:
+    """``tenant_json(id)``: a tenant as the chain's views have it, with the grants of every
+    development account (the candidates an operator can be on the devnet)."""
+
+    def read(tenant_id: int) -> Any:
+        registry = chain_client.registry
+        grants = [
+            OperatorOut.of(a, expiry, registry.operator_limits(tenant_id, a))
+            for a, expiry in ((a, registry.operator_expiry(tenant_id, a)) for a in DEV_ADDRESSES)
+            if expiry
+        ]
+        return dump(TenantOut.of(registry.tenant(tenant_id), grants))
+
+    return read
+
+
+@ape.fixture(scope="session", chain_isolation=False)
+def lease_json(chain_client: Any) -> Any:
+    """``lease_json(id)``: a lease as the chain's view has it, with who opened it."""
+    market = chain_client.market
+    return lambda lease_id: dump(LeaseOut.of(market.lease(lease_id), market.lease_opener(lease_id)))
 
 
 @ape.fixture(scope="session", chain_isolation=False)

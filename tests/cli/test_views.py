@@ -39,6 +39,7 @@ def test_tenant_json_uses_camel_case_and_hex():
         "metadataUri": "ipfs://x",
         "metadataHash": "0x" + "01" * 32,
         "pendingOwner": "0x" + "00" * 20,
+        "operators": None,
     }
 
 

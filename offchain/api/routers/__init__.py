@@ -3,11 +3,22 @@
 
 from fastapi import APIRouter
 
-from offchain.api.routers import anchors, events, leases, metrics, pools, proofs, status, tenants
+from offchain.api.routers import (
+    anchors,
+    events,
+    leases,
+    metrics,
+    pools,
+    proofs,
+    providers,
+    status,
+    tenants,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     tenants.router,
     pools.router,
+    providers.router,
     leases.router,
     anchors.router,
     proofs.router,

@@ -50,7 +50,8 @@ async def list_leases(
         ids = sorted(set.intersection(*sets))
         window, cursor = id_window(ids, after, limit)
         chosen = ids[window]
-        items = [LeaseOut.of(x) for x in (view.lease(i) for i in chosen) if x is not None]
+        leases = [(view.lease(i), i) for i in chosen]
+        items = [LeaseOut.of(x, view.lease_opener(i)) for x, i in leases if x is not None]
         return {
             "items": [i.model_dump(mode="json", by_alias=True) for i in items],
             "total": len(ids),
@@ -64,7 +65,12 @@ async def list_leases(
 @router.get("/leases/{lease_id}", response_model=LeaseOut)
 async def get_lease(port: Port, lease_id: int = Path(ge=1, lt=2**64)) -> Response:
     """One lease."""
-    x, block = read_pinned(port, lambda v: v.lease(lease_id))
-    if x is None:
+
+    def read(view: Any) -> LeaseOut | None:
+        x = view.lease(lease_id)
+        return None if x is None else LeaseOut.of(x, view.lease_opener(lease_id))
+
+    found, block = read_pinned(port, read)
+    if found is None:
         raise ApiError(404, "not_found", f"unknown lease {lease_id}")
-    return model_response(LeaseOut.of(x), block)
+    return model_response(found, block)
