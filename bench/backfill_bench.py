@@ -106,7 +106,7 @@ def generate(events: int) -> list[list[dict[str, Any]]]:
         start = opened[lease_id] = now[0] + 12
         lease = {"leaseId": lease_id, "tenantId": 1, "poolId": 1, "units": 1}
         lease |= {"pricePerUnitSecond": price, "start": start, "end": start + duration}
-        block((mkt, "LeaseOpened", lease | {"cost": price * duration}))
+        block((mkt, "LeaseOpened", lease | {"cost": price * duration, "openedBy": OWNER}))
     paid = dict.fromkeys(opened, 0)
     ids = list(opened)
     for _ in range(rounds):
@@ -120,7 +120,7 @@ def generate(events: int) -> list[list[dict[str, Any]]]:
             total = sum(s["amount"] for s in settled)
             block(
                 *[(mkt, "LeaseSettled", s) for s in settled],
-                (mkt, "EarningsClaimed", {"provider": PROVIDER, "amount": total}),
+                (mkt, "EarningsClaimed", {"provider": PROVIDER, "to": PROVIDER, "amount": total}),
             )
     now[0] += 200_000
     for first in range(0, leases, 100):

@@ -56,6 +56,7 @@ from offchain.mirror.store import SnapshotStore  # noqa: E402
 
 MNEMONIC = "test test test test test test test test test test test junk"
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
+MARKET_ROLE = keccak(b"leasehold.role.market")
 GPU = b"gpu.h100".ljust(32, b"\x00")
 CHUNK = 2_000  # blocks per eth_getLogs for the raw floor, web3.py and the mirror's first chunk
 REFERENCE = {  # the figures for this 2-core machine
@@ -165,6 +166,7 @@ class Chain:
             registry = project.TenantRegistry.deploy(admin, 3 * 24 * 3600, sender=admin)
             anchor = project.DataAnchor.deploy(registry, sender=admin)
             market = project.LeaseMarket.deploy(registry, "0x" + "00" * 20, sender=admin)
+            registry.grantRole(MARKET_ROLE, market, sender=admin)
             for name, contract in (
                 ("TenantRegistry", registry),
                 ("DataAnchor", anchor),
@@ -233,7 +235,7 @@ class Chain:
         )
         rounds = 6
         leases = round(events * 0.12)
-        open_lease = selector("openLease(uint64,uint32,uint32,uint32)")
+        open_lease = selector("openLease(uint64,uint32,uint32,uint32,uint96)")
         self.flush()
         first_id = int.from_bytes(self.call(mkt, selector("journal()"))[:32], "big") + 1
         started = time.perf_counter()
@@ -242,7 +244,10 @@ class Chain:
                 self.owner,
                 mkt,
                 open_lease
-                + abi_encode(["uint64", "uint32", "uint32", "uint32"], [tenant, 1, 1, 100_000]),
+                + abi_encode(
+                    ["uint64", "uint32", "uint32", "uint32", "uint96"],
+                    [tenant, 1, 1, 100_000, 10**6],
+                ),
                 gas=300_000,
             )
             if i % 2_000 == 1_999:
@@ -250,14 +255,17 @@ class Chain:
                 progress(f"  opened {i + 1:,} leases ({rate:,.0f} tx/s)")
         self.flush()
         ids = list(range(first_id, first_id + leases))  # lease id = its LeaseOpened seq
-        claim = selector("claim(uint64[])")
+        claim = selector("claim(address,uint64[])")
         for round_ in range(rounds):
             self.rpc.call("evm_increaseTime", [3_600])
             for start in range(0, len(ids), 100):
                 self.send(
                     self.provider,
                     mkt,
-                    claim + abi_encode(["uint64[]"], [ids[start : start + 100]]),
+                    claim
+                    + abi_encode(
+                        ["address", "uint64[]"], [self.provider, ids[start : start + 100]]
+                    ),
                     gas=20_000_000,
                 )
             self.flush()

@@ -47,10 +47,18 @@ def deposit(provider, account, deployment, tenant_id, amount):
 @click.argument("pool_id", type=int)
 @click.option("--units", type=int, default=1, show_default=True, help="Units to hold.")
 @click.option("--duration", type=int, required=True, help="Seconds.")
-def open_lease(provider, account, deployment, tenant_id, pool_id, units, duration):
+@click.option(
+    "--max-price",
+    type=int,
+    default=None,
+    help="Most accepted per unit-second (default: the pool's price now).",
+)
+def open_lease(provider, account, deployment, tenant_id, pool_id, units, duration, max_price):
     """Open a lease (tenant owner or operator)."""
     market = contracts(provider, deployment).market
-    receipt = market.openLease(tenant_id, pool_id, units, duration, sender=account)
+    if max_price is None:
+        max_price = market.pool(pool_id).pricePerUnitSecond
+    receipt = market.openLease(tenant_id, pool_id, units, duration, max_price, sender=account)
     click.echo(f"lease {event_arg(receipt, market, 'LeaseOpened', 'leaseId')} opened")
 
 
@@ -61,7 +69,9 @@ def open_lease(provider, account, deployment, tenant_id, pool_id, units, duratio
 @click.option("--by", "additional", type=int, required=True, help="Extra seconds.")
 def extend(provider, account, deployment, lease_id, additional):
     """Extend a running lease at its locked price (tenant owner or operator)."""
-    contracts(provider, deployment).market.extendLease(lease_id, additional, sender=account)
+    market = contracts(provider, deployment).market
+    price = market.lease(lease_id).pricePerUnitSecond
+    market.extendLease(lease_id, additional, price, sender=account)
     click.echo(f"lease {lease_id}: extended by {additional}s")
 
 
@@ -100,10 +110,14 @@ def reclaim(provider, account, deployment, lease_ids):
 @account_option()
 @deployment_option
 @click.argument("lease_ids", type=int, nargs=-1)
-def claim(provider, account, deployment, lease_ids):
-    """Settle LEASE_IDS of the account's pools and claim everything claimable (provider)."""
+@click.option(
+    "--provider", "pool_provider", default=None, help="Whose earnings (default: the account)."
+)
+def claim(provider, account, deployment, lease_ids, pool_provider):
+    """Settle LEASE_IDS of the provider's pools and pay everything claimable to its payout address
+    (the provider or its payout address)."""
     market = contracts(provider, deployment).market
-    receipt = market.claim(list(lease_ids), sender=account)
+    receipt = market.claim(pool_provider or account.address, list(lease_ids), sender=account)
     paid = sum(e.amount for e in receipt.events.filter(market.EarningsClaimed))
     click.echo(f"claimed {paid}")
 

@@ -75,13 +75,23 @@ def quota(provider, account, deployment, tenant_id, resource_class_name, max_uni
 @click.argument("tenant_id", type=int)
 @click.argument("operator")
 @click.option("--days", type=int, default=30, show_default=True, help="Grant length in days.")
-def operator(provider, account, deployment, tenant_id, operator, days):
+@click.option(
+    "--allowance", type=int, default=None, help="Escrow it may reserve (default: no limit)."
+)
+@click.option(
+    "--max-duration", type=int, default=None, help="Longest lease, seconds (default: no limit)."
+)
+def operator(provider, account, deployment, tenant_id, operator, days, allowance, max_duration):
     """Grant OPERATOR the right to act for the tenant (its owner)."""
     from ape import chain
 
+    from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+
     registry = contracts(provider, deployment).registry
     expires = chain.pending_timestamp + days * 86400
-    registry.grantOperator(tenant_id, operator, expires, sender=account)
+    allowance = UNLIMITED_ALLOWANCE if allowance is None else allowance
+    max_duration = UNLIMITED_DURATION if max_duration is None else max_duration
+    registry.grantOperator(tenant_id, operator, expires, allowance, max_duration, sender=account)
     click.echo(f"tenant {tenant_id}: operator {operator} until {expires}")
 
 

@@ -47,6 +47,7 @@ ROLES = {
     "globex": 5,
     "initech": 6,
     "keeper": 7,
+    "treasury": 8,  # provider B's payout address
 }
 
 SAMPLE_FILES = {
@@ -143,7 +144,12 @@ def run(
         for rclass, units in pairs:
             tx(admin.registry.set_quota(result.tenants[name], rclass, units))
     now = int(w3.eth.get_block("latest")["timestamp"])
-    tx(acme.registry.grant_operator(result.tenants["acme"], acct["acme_operator"], now + 30 * DAY))
+    say("acme: its operator may reserve up to 0.01 ETH of escrow, in leases of a day at most")
+    tx(
+        acme.registry.grant_operator(
+            result.tenants["acme"], acct["acme_operator"], now + 30 * DAY, ETHER // 100, DAY
+        )
+    )
 
     say("providers: three pools (H100 GPUs, vCPUs, storage)")
     pools = (
@@ -213,8 +219,10 @@ def run(
     tx(admin.registry.suspend(result.tenants["initech"], 42))
 
     _travel(w3, 4 * HOUR)
-    say("4 hours later: a keeper reclaims the expired leases; provider B and Globex are paid out")
+    say("4 hours later: a keeper reclaims the expired leases; provider B (to its treasury) and")
+    say("Globex are paid out")
     tx(who["keeper"].market.reclaim([result.leases["acme-gpu"], result.leases["initech-gpu"]]))
+    tx(provider_b.market.set_payout_address(acct["treasury"]))
     tx(provider_b.market.claim([]))
     free = client.market.escrow(result.tenants["globex"]).free
     tx(globex.market.withdraw(result.tenants["globex"], free // 2, acct["globex"]))

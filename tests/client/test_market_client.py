@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from offchain.chain.market import CloseReason, Escrow, LeaseStatus, Pool, PoolStatus
-from offchain.chain.values import resource_class
+from offchain.chain.values import PROVIDER_ROLE, ZERO_ADDRESS, resource_class
 from offchain.exceptions import ContractRevertError, UnknownLeaseError, UnknownPoolError
+from offchain.mirror.entities import OperatorLimits
 
 GPU = resource_class("gpu.h100")
 PRICE = 10**9
@@ -173,3 +174,110 @@ def test_market_limits_and_asset_read_as_deployed(client):
     assert client.market.max_price_changes() == 2**16 - 1
     assert client.market.asset() == "0x" + "00" * 20
     assert client.market.asset_symbol() == "ETH"
+
+
+# -------------------------------------------------------------- price protection and operators
+
+
+def test_open_lease_accepts_the_quoted_price_by_default(
+    as_owner, as_provider, client, funded, pool_id
+):
+    as_provider.market.set_pool_price(pool_id, PRICE * 2)
+    lease_id = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
+    assert client.market.lease(lease_id).price_per_unit_second == PRICE * 2
+
+
+def test_a_price_above_the_accepted_maximum_is_refused(as_owner, as_provider, funded, pool_id):
+    as_provider.market.set_pool_price(pool_id, PRICE * 2)
+    with pytest.raises(ContractRevertError) as caught:
+        as_owner.market.open_lease(funded, pool_id, 1, HOUR, max_price=PRICE)
+    assert (caught.value.error, caught.value.arguments) == (
+        "LeasePriceAboveMax",
+        {"poolId": pool_id, "pricePerUnitSecond": PRICE * 2, "maxPricePerUnitSecond": PRICE},
+    )
+
+
+def test_extend_refuses_a_maximum_below_the_locked_price(as_owner, funded, pool_id):
+    lease_id = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
+    with pytest.raises(ContractRevertError) as caught:
+        as_owner.market.extend_lease(lease_id, HOUR, max_price=PRICE - 1)
+    assert caught.value.error == "LeasePriceAboveMax"
+
+
+def test_an_operator_spends_its_allowance_and_is_named_the_opener(
+    as_owner, as_operator, client, funded, pool_id, operator, tenant_owner, w3
+):
+    expiry = w3.eth.get_block("latest")["timestamp"] + 10 * HOUR
+    as_owner.registry.grant_operator(funded, operator.address, expiry, 3 * PRICE * HOUR, 2 * HOUR)
+    by_operator = as_operator.market.open_lease(funded, pool_id, 1, HOUR).created
+    by_owner = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
+    assert client.registry.operator_limits(funded, operator.address) == OperatorLimits(
+        2 * PRICE * HOUR, 2 * HOUR
+    )
+    assert client.market.lease_opener(by_operator) == operator.address
+    assert client.market.lease_opener(by_owner) == tenant_owner.address
+
+
+def test_an_operator_beyond_its_longest_lease_is_refused(
+    as_owner, as_operator, funded, pool_id, operator, w3
+):
+    expiry = w3.eth.get_block("latest")["timestamp"] + 10 * HOUR
+    as_owner.registry.grant_operator(funded, operator.address, expiry, max_duration=HOUR)
+    with pytest.raises(ContractRevertError) as caught:
+        as_operator.market.open_lease(funded, pool_id, 1, 2 * HOUR)
+    assert caught.value.error == "MarketOperatorDurationExceeded"
+
+
+def test_the_opener_of_an_unknown_lease_is_an_unknown_lease_error(client):
+    with pytest.raises(UnknownLeaseError):
+        client.market.lease_opener(77)
+
+
+# ------------------------------------------------------------------- payout and provider handover
+
+
+def test_earnings_are_paid_to_the_payout_address_which_may_claim(
+    as_owner, as_provider, as_stranger, client, funded, pool_id, provider, stranger, w3
+):
+    as_provider.market.set_payout_address(stranger.address)
+    assert client.market.payout_address(provider.address) == stranger.address
+    lease_id = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
+    as_provider.market.terminate_lease(lease_id, 1)
+    owed = client.market.claimable(provider.address)
+    before = w3.eth.get_balance(stranger.address)
+    result = as_stranger.market.claim(provider=provider.address)
+    assert result.event("EarningsClaimed").args == {
+        "provider": provider.address,
+        "to": stranger.address,
+        "amount": owed,
+        "seq": result.event("EarningsClaimed").args["seq"],
+    }
+    paid_gas = result.gas_used * w3.eth.get_transaction(result.tx_hash)["gasPrice"]
+    assert w3.eth.get_balance(stranger.address) == before + owed - paid_gas
+    assert client.market.claimable(provider.address) == 0
+
+
+def test_the_payout_address_defaults_to_the_provider(client, pool_id, provider):
+    assert client.market.payout_address(provider.address) == provider.address
+
+
+def test_a_handover_moves_the_pools_and_earnings_to_the_new_provider(
+    as_admin, as_owner, as_provider, as_stranger, client, funded, pool_id, provider, stranger
+):
+    lease_id = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
+    as_provider.market.terminate_lease(lease_id, 1)
+    owed = client.market.claimable(provider.address)
+    as_admin.registry.grant_role(PROVIDER_ROLE, stranger.address)
+    as_provider.market.propose_provider_handover(stranger.address)
+    assert client.market.pending_provider_handover(provider.address) == stranger.address
+    as_stranger.market.accept_provider_handover(provider.address)
+    assert client.market.pool(pool_id).provider == stranger.address
+    assert (
+        client.market.claimable(provider.address),
+        client.market.claimable(stranger.address),
+    ) == (
+        0,
+        owed,
+    )
+    assert client.market.pending_provider_handover(provider.address) == ZERO_ADDRESS
+    assert client.market.payout_address(stranger.address) == stranger.address

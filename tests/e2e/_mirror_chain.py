@@ -11,6 +11,9 @@ from offchain.mirror.mirror import MirrorConfig
 
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
+MARKET_ROLE = keccak(b"leasehold.role.market")
+UNLIMITED_ALLOWANCE = 2**128 - 1
+UNLIMITED_DURATION = 2**32 - 1
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = b"gpu.h100".ljust(32, b"\x00")
 CPU = b"cpu.epyc".ljust(32, b"\x00")
@@ -53,13 +56,17 @@ class Driver:
         self.market = contracts["LeaseMarket"]
         self.accounts = accounts
         self.admin = accounts[0]
-        self.provider = accounts[3]
+        self.provider = accounts[3]  # runs every pool; a handover moves them all to a spare
+        self.spares = [accounts[i] for i in (6, 7)]  # providers-to-be (PROVIDER_ROLE, no pools)
+        self.payout: Any = None  # the provider's payout account, when it named one
         self.users = [accounts[i] for i in (1, 2, 4, 5)]
         self.chain = chain
         self.rng = rng
         self.tenants: dict[int, Any] = {}  # id -> owner account
         self.pools: list[int] = []
         self.leases: list[int] = []
+        self.operators: dict[int, list[Any]] = {}  # tenant id -> accounts granted (maybe expired)
+        self.openers: dict[int, str] = {}  # lease id -> address that opened it
         self.digests: list[bytes] = []
         self.done: list[str] = []
         self.reverted = 0
@@ -101,6 +108,8 @@ class Driver:
             (self.lease_change, 3),
             (self.reclaim, 1),
             (self.claim, 2),
+            (self.payout_address, 1),
+            (self.handover, 1),
         ]
         op = self.rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
         try:
@@ -148,6 +157,7 @@ class Driver:
         if self.rng.random() < 0.7:
             self.registry.acceptOwnership(tid, sender=new)
             self.tenants[tid] = new
+            self.operators.pop(tid, None)  # every grant lapsed
 
     def operator(self) -> None:
         if (pick := self._tenant()) is None:
@@ -158,7 +168,10 @@ class Driver:
             self.registry.revokeOperator(tid, op, sender=owner)
         else:
             expiry = self._now() + self.rng.randint(100, 10**6)
-            self.registry.grantOperator(tid, op, expiry, sender=owner)
+            allowance = self.rng.choice([UNLIMITED_ALLOWANCE, 0, 10**15, 10**17])
+            longest = self.rng.choice([UNLIMITED_DURATION, 600, 7200])
+            self.registry.grantOperator(tid, op, expiry, allowance, longest, sender=owner)
+            self.operators.setdefault(tid, []).append(op)
 
     def quota(self) -> None:
         if (pick := self._tenant()) is not None:
@@ -233,7 +246,9 @@ class Driver:
             args = (pid, self.rng.randint(1, 10**6))
         elif name == "retirePool" and self.rng.random() < 0.7:
             return
-        getattr(self.market, name)(*args, sender=self.provider)
+        # The admin may pause, unpause and retire any pool (and only it lifts its own pause).
+        by_admin = name in ("pausePool", "unpausePool", "retirePool") and self.rng.random() < 0.3
+        getattr(self.market, name)(*args, sender=self.admin if by_admin else self.provider)
 
     def open_lease(self) -> None:
         if not self.pools or (pick := self._tenant()) is None:
@@ -246,8 +261,14 @@ class Driver:
         cost = units * pool.pricePerUnitSecond * duration
         self.registry.setQuota(tid, pool.resourceClass, 1000, sender=self.admin)
         self.market.deposit(tid, cost, value=cost, sender=owner)
-        receipt = self.market.openLease(tid, pid, units, duration, sender=owner)
-        self.leases.append(self._events(receipt, self.market, "LeaseOpened")[0].leaseId)
+        granted = self.operators.get(tid)
+        signer = self.rng.choice(granted) if granted and self.rng.random() < 0.5 else owner
+        # Mostly the quoted price; sometimes a margin, sometimes below it (LeasePriceAboveMax).
+        max_price = pool.pricePerUnitSecond + self.rng.choice([0, 0, 10, -1])
+        receipt = self.market.openLease(tid, pid, units, duration, max_price, sender=signer)
+        lid = self._events(receipt, self.market, "LeaseOpened")[0].leaseId
+        self.leases.append(lid)
+        self.openers[lid] = signer.address
 
     def lease_change(self) -> None:
         if not self.leases:
@@ -259,7 +280,10 @@ class Driver:
         if what == 0 and owner is not None:
             extra = self.rng.randint(1, 600)
             self.market.deposit(lease.tenantId, 10**15, value=10**15, sender=owner)
-            self.market.extendLease(lid, extra, sender=owner)
+            granted = self.operators.get(lease.tenantId)
+            signer = self.rng.choice(granted) if granted and self.rng.random() < 0.5 else owner
+            price = lease.pricePerUnitSecond
+            self.market.extendLease(lid, extra, price, sender=signer)
         elif what == 1 and owner is not None:
             self.market.releaseLease(lid, sender=owner)
         elif what == 2:
@@ -277,4 +301,26 @@ class Driver:
 
     def claim(self) -> None:
         ids = self.rng.sample(self.leases, min(4, len(self.leases))) if self.leases else []
-        self.market.claim(ids, sender=self.provider)
+        # The provider or its payout address claims; the earnings go to the payout address.
+        signer = self.payout if self.payout is not None and self.rng.random() < 0.5 else None
+        self.market.claim(self.provider, ids, sender=signer or self.provider)
+
+    def payout_address(self) -> None:
+        payout = self.rng.choice([None, *self.users])
+        self.market.setPayoutAddress(payout or ZERO, sender=self.provider)
+        self.payout = payout
+
+    def handover(self) -> None:
+        new = self.rng.choice(self.spares)
+        if self.rng.random() < 0.2:
+            self.market.proposeProviderHandover(ZERO, sender=self.provider)  # a cancel
+            return
+        self.market.proposeProviderHandover(new, sender=self.provider)
+        if self.rng.random() < 0.3:
+            return  # left pending
+        if not self.registry.hasRole(PROVIDER_ROLE, new):
+            self.registry.grantRole(PROVIDER_ROLE, new, sender=self.admin)
+        self.market.acceptProviderHandover(self.provider, sender=new)
+        self.spares.remove(new)
+        self.spares.append(self.provider)
+        self.provider, self.payout = new, None

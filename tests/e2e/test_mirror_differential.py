@@ -43,12 +43,30 @@ def test_random_operations_leave_the_mirror_equal_to_the_chain(
         report = live.audit()
         assert report.ok, report.describe()
         assert report.checked >= len(live.state.tenants) + len(live.state.leases)
+        # The opener of each lease, as the driver sent it (the contract keeps no view of it).
+        assert {lid: view.lease_opener(lid) for lid in driver.openers} == driver.openers
+        # Pools and leases by provider (moved by handovers) as the chain's pool() says.
+        market = contracts["LeaseMarket"]
+        providers = {market.pool(pid).provider for pid in driver.pools}
+        for provider in providers | {a.address for a in (driver.provider, *driver.spares)}:
+            owned = tuple(
+                pid for pid in sorted(driver.pools) if market.pool(pid).provider == provider
+            )
+            assert view.pools_of_provider(provider) == owned
+            leases = tuple(
+                lid for lid in sorted(driver.leases) if market.lease(lid).poolId in owned
+            )
+            assert view.leases_of_provider(provider) == leases
 
         fresh = Mirror(manifest, rpc_url, config=fast_config())
         try:
             fresh_view = fresh.sync(timeout=60)
             assert (fresh_view.number, fresh_view.block_hash) == (view.number, view.block_hash)
             assert fresh.state.digest() == live.state.digest()
+            # The backfill's indexes (kept per chunk) equal those the live mirror kept per block.
+            for provider in providers | {a.address for a in (driver.provider, *driver.spares)}:
+                assert fresh_view.pools_of_provider(provider) == view.pools_of_provider(provider)
+                assert fresh_view.leases_of_provider(provider) == view.leases_of_provider(provider)
         finally:
             fresh.stop(snapshot=False)
     finally:

@@ -14,6 +14,9 @@ from _synthetic_logs import CPU, GPU, Logs
 
 ACCOUNTS = ["0x" + f"{i:02x}" * 20 for i in range(1, 6)]
 ROLE = b"\x77" * 32
+ZERO = "0x" + "00" * 20
+UNLIMITED_ALLOWANCE = 2**128 - 1
+UNLIMITED_DURATION = 2**32 - 1
 
 
 @dataclass
@@ -32,6 +35,7 @@ class _Lease:
 class Model:
     tenants: dict[int, list[Any]] = field(default_factory=dict)  # id -> [owner, status]
     operators: set[tuple[int, str]] = field(default_factory=set)
+    allowances: dict[tuple[int, str], int] = field(default_factory=dict)  # current grants
     roles: set[str] = field(default_factory=set)
     anchors: dict[bytes, bool] = field(default_factory=dict)  # digest -> revoked
     free: dict[int, int] = field(default_factory=dict)
@@ -40,6 +44,7 @@ class Model:
     )  # id -> [provider, cap, alloc, price, status]
     leases: dict[int, _Lease] = field(default_factory=dict)  # active ones
     claimable: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)  # provider -> proposed new provider
     now: int = 1_700_000_000
 
 
@@ -60,7 +65,7 @@ def history(rng: random.Random, blocks: int, per_block: int = 4) -> list[list[di
 
 def _one(rng: random.Random, logs: Logs, m: Model) -> None:
     tenants = sorted(m.tenants)
-    choice = rng.randrange(17)
+    choice = rng.randrange(21)
     if choice == 0 or not tenants:
         tid = len(m.tenants) + 1
         owner = rng.choice(ACCOUNTS)
@@ -112,6 +117,8 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
         )
         if rng.random() < 0.6:
             m.tenants[tid][0] = new
+            for key in [key for key in m.allowances if key[0] == tid]:
+                del m.allowances[key]  # every grant lapses
             logs.event(
                 "TenantRegistry",
                 "TenantOwnershipTransferred",
@@ -123,15 +130,20 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
         op = rng.choice(ACCOUNTS)
         if (tid, op) in m.operators and rng.random() < 0.5:
             m.operators.discard((tid, op))
+            m.allowances.pop((tid, op), None)
             logs.event("TenantRegistry", "OperatorRevoked", tenantId=tid, operator=op)
         else:
             m.operators.add((tid, op))
+            allowance = rng.choice([UNLIMITED_ALLOWANCE, 0, rng.randint(1, 10**20)])
+            m.allowances[(tid, op)] = allowance
             logs.event(
                 "TenantRegistry",
                 "OperatorGranted",
                 tenantId=tid,
                 operator=op,
                 expiresAt=m.now + rng.randint(1, 10**6),
+                allowance=allowance,
+                maxDuration=rng.choice([UNLIMITED_DURATION, 0, rng.randint(1, 10**6)]),
             )
     elif choice == 5:
         logs.event(
@@ -214,7 +226,15 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
             logs.event("LeaseMarket", "PoolPriceChanged", poolId=pid, pricePerUnitSecond=pool[3])
         else:
             pool[4] = rng.randint(1, 3)
-            logs.event("LeaseMarket", "PoolStatusChanged", poolId=pid, status=pool[4])
+            by_admin = rng.random() < 0.3
+            logs.event(
+                "LeaseMarket",
+                "PoolStatusChanged",
+                poolId=pid,
+                status=pool[4],
+                by=ACCOUNTS[0] if by_admin else pool[0],
+                byAdmin=by_admin,
+            )
     elif choice == 14 and m.pools:
         pid = rng.choice(sorted(m.pools))
         provider, cap, alloc, price, _ = m.pools[pid]
@@ -241,6 +261,7 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
                 start=m.now,
                 end=m.now + duration,
                 cost=cost,
+                openedBy=rng.choice([owner, *ACCOUNTS]),
             )
     elif choice == 15 and m.leases:
         x = m.leases[rng.choice(sorted(m.leases))]
@@ -255,7 +276,9 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
             )
             m.free[x.tenant] -= cost
             x.end += extra
-            logs.event("LeaseMarket", "LeaseExtended", leaseId=x.lease_id, end=x.end, cost=cost)
+            logs.event(
+                "LeaseMarket", "LeaseExtended", leaseId=x.lease_id, end=x.end, cost=cost, by=owner
+            )
         elif what == 1:
             until = min(x.end, max(x.paid_until, m.now))
             amount = x.units * x.price * (until - x.paid_until)
@@ -290,4 +313,50 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
     elif choice == 16 and any(m.claimable.values()):
         provider = rng.choice(sorted(p for p, v in m.claimable.items() if v))
         amount = m.claimable.pop(provider)
-        logs.event("LeaseMarket", "EarningsClaimed", provider=provider, amount=amount)
+        to = rng.choice([provider, *ACCOUNTS])
+        logs.event("LeaseMarket", "EarningsClaimed", provider=provider, to=to, amount=amount)
+    elif choice == 17:
+        limited = sorted(k for k, v in m.allowances.items() if v not in (0, UNLIMITED_ALLOWANCE))
+        if limited:
+            key = rng.choice(limited)
+            amount = rng.randint(1, m.allowances[key])
+            m.allowances[key] -= amount
+            logs.event(
+                "TenantRegistry",
+                "OperatorAllowanceSpent",
+                tenantId=key[0],
+                operator=key[1],
+                amount=amount,
+                remaining=m.allowances[key],
+            )
+    elif choice == 18 and m.pools:
+        provider = m.pools[rng.choice(sorted(m.pools))][0]
+        payout = rng.choice([ZERO, *ACCOUNTS])
+        logs.event("LeaseMarket", "PayoutAddressSet", provider=provider, payout=payout)
+    elif choice == 19 and m.pools:
+        provider = m.pools[rng.choice(sorted(m.pools))][0]
+        new = rng.choice([ZERO, *ACCOUNTS])
+        m.pending[provider] = new
+        logs.event("LeaseMarket", "ProviderHandoverProposed", provider=provider, newProvider=new)
+    elif choice == 20:
+        # A handover goes to an address that runs no pools yet (the contract's rule).
+        running = {pool[0] for pool in m.pools.values()}
+        ready = sorted(
+            (p, new) for p, new in m.pending.items() if p in running and new not in running
+        )
+        ready = [(p, new) for p, new in ready if new != ZERO]
+        if ready:
+            previous, new = rng.choice(ready)
+            del m.pending[previous]
+            for pool in m.pools.values():
+                if pool[0] == previous:
+                    pool[0] = new
+            earned = m.claimable.pop(previous, 0)
+            if earned:
+                m.claimable[new] = m.claimable.get(new, 0) + earned
+            logs.event(
+                "LeaseMarket",
+                "ProviderHandedOver",
+                previousProvider=previous,
+                newProvider=new,
+            )

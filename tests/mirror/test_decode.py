@@ -108,6 +108,8 @@ def _edge(contract: str, name: str, pick: str) -> tuple[str, dict[str, Any], lis
             values.append({"max": 2 ** int(kind[4:] or 256) - 1, "min": 0}[pick])
         elif kind.startswith("bytes"):
             values.append({"max": b"\xff", "min": b"\x00"}[pick] * int(kind[5:]))
+        elif kind == "bool":
+            values.append(pick == "max")
         else:
             raise AssertionError(kind)
     return contract, entry, values
@@ -119,6 +121,8 @@ def _edge(contract: str, name: str, pick: str) -> tuple[str, dict[str, Any], lis
 @example(case=_edge("LeaseMarket", "LeaseClosed", "max"))
 @example(case=_edge("LeaseMarket", "LeaseOpened", "min"))
 @example(case=_edge("DataAnchor", "BatchAnchored", "max"))
+@example(case=_edge("LeaseMarket", "PoolStatusChanged", "max"))
+@example(case=_edge("LeaseMarket", "PoolStatusChanged", "min"))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_event_decodes_equal_to_eth_abi(decoder: Decoder, case: Any) -> None:
     contract, entry, values = case
@@ -171,7 +175,7 @@ def test_decode_many_matches_decode_one_by_one(decoder: Decoder) -> None:
         ("TenantRegistry", "TenantRegistered", 6),
         ("TenantRegistry", "RoleGranted", -1),
         ("DataAnchor", "Anchored", 3),
-        ("LeaseMarket", "LeaseOpened", 8),
+        ("LeaseMarket", "LeaseOpened", 9),
     ],
 )
 def test_journaled_events_are_those_carrying_seq(
@@ -286,6 +290,32 @@ def test_static_words_out_of_range_name_the_field(
     data[32 * word : 32 * word + 32] = value.to_bytes(32, "big")
     log["data"] = "0x" + data.hex()
     with pytest.raises(DecodeError, match=message):
+        decoder.decode(log)
+
+
+@pytest.mark.parametrize("by_admin", [True, False])
+def test_a_non_indexed_bool_among_static_words_decodes_equal_to_eth_abi(
+    decoder: Decoder, by_admin: bool
+) -> None:
+    """PoolStatusChanged(uint32 indexed, uint8, address, bool, uint64): the masked fast path."""
+    spec = decoder.spec("LeaseMarket", "PoolStatusChanged")
+    assert "def _checked(" in spec.source
+    contract, entry, _ = _edge("LeaseMarket", "PoolStatusChanged", "max")
+    log = _log(contract, entry, [7, 2, "0x" + "ab" * 20, by_admin, 9])
+    event = decoder.decode(log)
+    assert event is not None
+    assert (
+        event.args == _reference(entry, log) == (7, 2, to_checksum("0x" + "ab" * 20), by_admin, 9)
+    )
+    assert event.args[3] is by_admin
+
+
+def test_a_bool_word_other_than_0_or_1_is_refused(decoder: Decoder) -> None:
+    log = _log(*_edge("LeaseMarket", "PoolStatusChanged", "min"))
+    data = bytearray(bytes.fromhex(log["data"][2:]))
+    data[2 * 32 + 31] = 2  # byAdmin
+    log["data"] = "0x" + data.hex()
+    with pytest.raises(DecodeError, match="byAdmin: bool not 0 or 1"):
         decoder.decode(log)
 
 

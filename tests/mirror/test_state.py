@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from collections import defaultdict
 from typing import Any
@@ -13,7 +14,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from offchain.chain.decode import Decoder, to_checksum
-from offchain.exceptions import JournalGapError, MirrorStateError, StaleViewError
+from offchain.exceptions import (
+    JournalGapError,
+    MirrorStateError,
+    StaleViewError,
+    UnknownLeaseError,
+)
 from offchain.mirror.entities import (
     END_BUCKET_SECONDS,
     Account,
@@ -23,6 +29,7 @@ from offchain.mirror.entities import (
     Kind,
     Lease,
     LeaseStatus,
+    OperatorLimits,
     Pool,
     PoolStatus,
     RegistrationPolicy,
@@ -34,6 +41,9 @@ from offchain.mirror.journal import replay
 from offchain.mirror.state import MirrorState
 
 NOW = 1_700_000_000
+UNLIMITED_ALLOWANCE = 2**128 - 1
+UNLIMITED_DURATION = 2**32 - 1
+ZERO = "0x" + "00" * 20
 OWNER_CS, OPERATOR_CS, PROVIDER_CS, OTHER_CS = map(to_checksum, (OWNER, OPERATOR, PROVIDER, OTHER))
 
 
@@ -88,7 +98,12 @@ def deposit(logs: Logs, amount: int, tenant_id: int = 1) -> dict[str, Any]:
 
 
 def open_lease(
-    logs: Logs, units: int = 2, duration: int = 3_600, price: int = 5, tenant_id: int = 1
+    logs: Logs,
+    units: int = 2,
+    duration: int = 3_600,
+    price: int = 5,
+    tenant_id: int = 1,
+    opened_by: str = OWNER,
 ) -> dict[str, Any]:
     lease_id = logs.seq["LeaseMarket"] + 1
     return logs.event(
@@ -102,6 +117,7 @@ def open_lease(
         start=NOW,
         end=NOW + duration,
         cost=units * price * duration,
+        openedBy=opened_by,
     )
 
 
@@ -172,7 +188,7 @@ def test_status_change_from_another_status_is_refused(state, logs):
             {"tenantId": 9, "metadataURI": "", "metadataHash": bytes(32)},
         ),
         ("LeaseMarket", "PoolPriceChanged", {"poolId": 9, "pricePerUnitSecond": 1}),
-        ("LeaseMarket", "LeaseExtended", {"leaseId": 9, "end": 1, "cost": 1}),
+        ("LeaseMarket", "LeaseExtended", {"leaseId": 9, "end": 1, "cost": 1, "by": OWNER}),
         (
             "DataAnchor",
             "AnchorRevoked",
@@ -230,9 +246,7 @@ def test_ownership_transfer_moves_the_owner_index_and_clears_the_proposal(state,
 
 def test_granted_operator_is_indexed_and_revoking_removes_it(state, logs):
     registered = register(logs)
-    grant = logs.event(
-        "TenantRegistry", "OperatorGranted", tenantId=1, operator=OPERATOR, expiresAt=NOW + 10
-    )
+    grant = _grant(logs, 1, OPERATOR, expires_at=NOW + 10)
     run(state, logs, registered, grant)
     assert (
         state.view().tenants_of_operator(OPERATOR),
@@ -245,10 +259,18 @@ def test_granted_operator_is_indexed_and_revoking_removes_it(state, logs):
     ) == ((), 0)
 
 
-def _grant(logs: Logs, tenant_id: int, operator: str) -> dict[str, Any]:
+def _grant(
+    logs: Logs,
+    tenant_id: int,
+    operator: str,
+    *,
+    expires_at: int = NOW + 100,
+    allowance: int = UNLIMITED_ALLOWANCE,
+    max_duration: int = UNLIMITED_DURATION,
+) -> dict[str, Any]:
     return logs.event(
         "TenantRegistry", "OperatorGranted", tenantId=tenant_id, operator=operator,
-        expiresAt=NOW + 100,
+        expiresAt=expires_at, allowance=allowance, maxDuration=max_duration,
     )  # fmt: skip
 
 
@@ -310,9 +332,7 @@ def test_authorization_follows_the_registry_rule(state, logs, status, account, n
         state,
         logs,
         register(logs, status=status),
-        logs.event(
-            "TenantRegistry", "OperatorGranted", tenantId=1, operator=OPERATOR, expiresAt=NOW + 10
-        ),
+        _grant(logs, 1, OPERATOR, expires_at=NOW + 10),
     )
     assert state.view().is_authorized(1, account, now) is authorized
 
@@ -463,7 +483,12 @@ def test_created_pool_is_open_and_indexed_by_provider_and_class(state, logs):
     [
         ("PoolCapacityChanged", {"capacity": 7}, "capacity", 7),
         ("PoolPriceChanged", {"pricePerUnitSecond": 9}, "price_per_unit_second", 9),
-        ("PoolStatusChanged", {"status": 2}, "status", PoolStatus.PAUSED),
+        (
+            "PoolStatusChanged",
+            {"status": 2, "by": OTHER, "byAdmin": True},
+            "status",
+            PoolStatus.PAUSED,
+        ),
     ],
 )
 def test_pool_updates_replace_one_field(state, logs, event, values, field, expected):
@@ -504,7 +529,12 @@ def test_extension_moves_the_end_and_reserves_the_extra_cost(state, logs):
         state,
         logs,
         logs.event(
-            "LeaseMarket", "LeaseExtended", leaseId=lease_id, end=NOW + 3_600 + extra, cost=100
+            "LeaseMarket",
+            "LeaseExtended",
+            leaseId=lease_id,
+            end=NOW + 3_600 + extra,
+            cost=100,
+            by=OPERATOR,
         ),
     )
     view = state.view()
@@ -582,10 +612,188 @@ def test_claimed_earnings_empty_the_provider_balance(state, logs):
         state,
         logs,
         logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=700, paidUntil=NOW + 70),
-        logs.event("LeaseMarket", "EarningsClaimed", provider=PROVIDER, amount=700),
+        logs.event("LeaseMarket", "EarningsClaimed", provider=PROVIDER, to=PROVIDER, amount=700),
     )
     assert state.view().claimable(PROVIDER) == 0
     assert PROVIDER_CS not in state.claimable
+
+
+def test_earnings_paid_to_a_payout_address_debit_the_provider(state, logs):
+    lease_id = with_lease(state, logs)
+    run(
+        state,
+        logs,
+        logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=700, paidUntil=NOW + 70),
+        logs.event("LeaseMarket", "EarningsClaimed", provider=PROVIDER, to=OTHER, amount=300),
+    )
+    assert (state.view().claimable(PROVIDER), state.view().claimable(OTHER)) == (400, 0)
+
+
+# ------------------------------------------------------------------- operator limits and openers
+
+
+def test_a_grant_stores_its_limits_and_a_regrant_replaces_them(state, logs):
+    run(state, logs, register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60))
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(500, 60)
+    run(state, logs, _grant(logs, 1, OPERATOR))
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(
+        UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+    )
+    assert state.view().operator_limits(1, OTHER) == OperatorLimits(0, 0)
+
+
+def test_spending_sets_the_remaining_allowance_and_keeps_the_longest_lease(state, logs):
+    run(state, logs, register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60))
+    spent = logs.event(
+        "TenantRegistry",
+        "OperatorAllowanceSpent",
+        tenantId=1,
+        operator=OPERATOR,
+        amount=120,
+        remaining=380,
+    )
+    run(state, logs, spent)
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(380, 60)
+
+
+def test_spending_the_allowance_of_an_unknown_grant_is_refused(state, logs):
+    run(state, logs, register(logs))
+    spent = logs.event(
+        "TenantRegistry",
+        "OperatorAllowanceSpent",
+        tenantId=1,
+        operator=OPERATOR,
+        amount=1,
+        remaining=0,
+    )
+    with pytest.raises(MirrorStateError, match="no grant"):
+        apply(state, logs.decoded(spent))
+
+
+@pytest.mark.parametrize("mode", ["block by block", "backfill chunk"])
+@pytest.mark.parametrize("end", ["revoke", "transfer"])
+def test_revoking_or_transferring_drops_the_limits(state, logs, mode, end):
+    entries = [register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60)]
+    if end == "revoke":
+        entries.append(
+            logs.event("TenantRegistry", "OperatorRevoked", tenantId=1, operator=OPERATOR)
+        )
+    else:
+        entries.append(_transfer(logs, 1))
+    if mode == "block by block":
+        run(state, logs, *entries)
+    else:
+        state.begin()
+        state.apply_final(logs.decoder.decode_many(entries))
+        state.end(logs.block, logs.block_hash)
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(0, 0)
+    assert not state.operator_limits
+
+
+def test_the_opener_of_each_lease_is_kept(state, logs):
+    run(state, logs, register(logs), pool(logs), deposit(logs, 100_000))
+    by_owner, by_operator = open_lease(logs), open_lease(logs, units=1, opened_by=OPERATOR)
+    run(state, logs, by_owner, by_operator)
+    view = state.view()
+    assert view.lease_opener(int(by_owner["topics"][1], 16)) == OWNER_CS
+    assert view.lease_opener(int(by_operator["topics"][1], 16)) == OPERATOR_CS
+    with pytest.raises(UnknownLeaseError):
+        view.lease_opener(999)
+
+
+# ------------------------------------------------------------------- payout and provider handover
+
+
+def _payout(logs: Logs, payout: str, provider: str = PROVIDER) -> dict[str, Any]:
+    return logs.event("LeaseMarket", "PayoutAddressSet", provider=provider, payout=payout)
+
+
+def _propose(logs: Logs, new: str, provider: str = PROVIDER) -> dict[str, Any]:
+    return logs.event("LeaseMarket", "ProviderHandoverProposed", provider=provider, newProvider=new)
+
+
+def _handed_over(logs: Logs, new: str, previous: str = PROVIDER) -> dict[str, Any]:
+    return logs.event(
+        "LeaseMarket", "ProviderHandedOver", previousProvider=previous, newProvider=new
+    )
+
+
+def test_payout_address_defaults_to_the_provider_and_the_zero_address_resets_it(state, logs):
+    run(state, logs, pool(logs))
+    assert state.view().payout_address(PROVIDER) == PROVIDER_CS
+    run(state, logs, _payout(logs, OTHER))
+    assert state.view().payout_address(PROVIDER) == OTHER_CS
+    run(state, logs, _payout(logs, ZERO))
+    assert state.view().payout_address(PROVIDER) == PROVIDER_CS
+    assert not state.payouts
+
+
+def test_a_handover_proposal_is_pending_until_cancelled(state, logs):
+    run(state, logs, pool(logs), _propose(logs, OTHER))
+    assert state.view().pending_provider_handover(PROVIDER) == OTHER_CS
+    run(state, logs, _propose(logs, ZERO))
+    assert state.view().pending_provider_handover(PROVIDER) == ZERO
+
+
+@pytest.mark.parametrize("mode", ["block by block", "backfill chunk"])
+def test_a_handover_moves_every_pool_lease_and_earning_to_the_new_provider(state, logs, mode):
+    entries = [
+        register(logs),
+        pool(logs),
+        deposit(logs, 100_000),
+        open_lease(logs),
+        logs.event(
+            "LeaseMarket",
+            "PoolCreated",
+            poolId=2,
+            provider=PROVIDER,
+            resourceClass=GPU,
+            capacity=1,
+            pricePerUnitSecond=1,
+            minDuration=1,
+            maxDuration=10,
+        ),
+    ]
+    lease_id = logs.seq["LeaseMarket"] - 1
+    entries += [
+        logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=700, paidUntil=NOW + 70),
+        _payout(logs, OWNER),
+        _propose(logs, OTHER),
+        _handed_over(logs, OTHER),
+    ]
+    if mode == "block by block":
+        run(state, logs, *entries)
+    else:  # pools created in the same chunk as the handover: the provider index must follow
+        state.begin()
+        state.apply_final(logs.decoder.decode_many(entries))
+        state.end(logs.block, logs.block_hash)
+    view = state.view()
+    assert [view.pool(pid).provider for pid in (1, 2)] == [OTHER_CS, OTHER_CS]
+    assert (view.pools_of_provider(PROVIDER), view.pools_of_provider(OTHER)) == ((), (1, 2))
+    assert (view.leases_of_provider(PROVIDER), view.leases_of_provider(OTHER)) == ((), (lease_id,))
+    assert (view.claimable(PROVIDER), view.claimable(OTHER)) == (0, 700)
+    assert (view.payout_address(OTHER), view.payout_address(PROVIDER)) == (OTHER_CS, PROVIDER_CS)
+    assert view.pending_provider_handover(PROVIDER) == ZERO
+    assert actual_indexes(state) == expected_indexes(state)
+
+
+def test_undoing_a_handover_gives_everything_back(state, logs):
+    lease_id = with_lease(state, logs)
+    run(
+        state,
+        logs,
+        logs.event("LeaseMarket", "LeaseSettled", leaseId=lease_id, amount=10, paidUntil=NOW + 1),
+        _payout(logs, OWNER),
+        _propose(logs, OTHER),
+    )
+    before = (state.digest(), copy.deepcopy(actual_indexes(state)))  # the sets are live
+    logs.next_block()
+    handover = run(state, logs, _handed_over(logs, OTHER))
+    state.begin()
+    state.undo(handover)
+    state.end(logs.block - 1, "0x")
+    assert (state.digest(), actual_indexes(state)) == before
+    assert state.view().leases_of_provider(PROVIDER) == (lease_id,)
 
 
 def test_escrow_totals_add_up_every_account_and_claimable(state, logs):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from offchain.chain.manifest import load_manifest
+from offchain.chain.values import MARKET_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -88,6 +89,26 @@ def test_contracts_are_wired_to_the_registry_with_the_given_admin_delay_and_asse
     assert (registry.defaultAdmin(), registry.defaultAdminDelay()) == (accounts[6].address, DELAY)
     assert anchor.registry() == market.registry() == registry.address
     assert market.asset() == entries["LeaseMarket"]["asset"] == token.address
+
+
+def test_the_market_may_spend_operator_allowances(document, project, accounts):
+    """MARKET_ROLE, granted by the default admin (here not the deployer: ape holds its key)."""
+    entries = document["contracts"]
+    registry = project.TenantRegistry.at(entries["TenantRegistry"]["address"])
+    market = entries["LeaseMarket"]["address"]
+    assert registry.hasRole(MARKET_ROLE, market)
+    assert not registry.hasRole(MARKET_ROLE, accounts[0].address)
+
+
+def test_an_admin_ape_cannot_sign_for_is_told_to_grant_the_market_role(
+    project, chain, accounts, capsys
+):
+    stranger_admin = "0x" + "5a" * 20
+    document = deploy.deploy_all(project, chain, accounts[0], admin=stranger_admin)
+    registry = project.TenantRegistry.at(document["contracts"]["TenantRegistry"]["address"])
+    market = document["contracts"]["LeaseMarket"]["address"]
+    assert not registry.hasRole(MARKET_ROLE, market)
+    assert f"grantRole(MARKET_ROLE, {market})" in capsys.readouterr().err
 
 
 def test_the_written_manifest_is_accepted_by_the_mirrors_reader(document, tmp_path):
