@@ -24,6 +24,7 @@ import pytest
         ("/leases?limit=0", 422, "limit: Input should be greater than or equal to 1"),
         ("/leases?limit=5000", 422, "limit: Input should be less than or equal to 1000"),
         ("/leases?provider=0x12", 400, "bad provider '0x12'"),
+        ("/providers/0x12", 400, "bad provider '0x12': expected 0x followed by 40 hex digits"),
         ("/pools?resourceClass=" + "x" * 40, 400, "bad resource class"),
         ("/anchors?kind=tree", 400, "bad kind 'tree'"),
     ],
