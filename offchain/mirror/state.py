@@ -110,6 +110,7 @@ class MirrorState:
         # indexes
         self.tenants_by_owner: dict[str, set[int]] = {}
         self.tenants_by_operator: dict[str, set[int]] = {}
+        self.operators_by_tenant: dict[int, set[str]] = {}
         self.pools_by_provider: dict[str, set[int]] = {}
         self.pools_by_class: dict[bytes, set[int]] = {}
         self.class_capacity: dict[bytes, list[int]] = {}  # class -> [capacity, allocated]
@@ -299,8 +300,10 @@ class MirrorState:
     def _index_operator(self, key: tuple[int, str], before: int | None, after: int | None) -> None:
         if after is None:
             _discard(self.tenants_by_operator, key[1], key[0])
+            _discard(self.operators_by_tenant, key[0], key[1])
         elif before is None:
             _add(self.tenants_by_operator, key[1], key[0])
+            _add(self.operators_by_tenant, key[0], key[1])
 
     def _index_pool(self, pool_id: int, before: Pool | None, after: Pool | None) -> None:
         if before is not None:

@@ -100,6 +100,10 @@ class View:
         """Ids of the tenants that granted ``operator`` (expired grants included), ascending."""
         return self._ids(self._s.tenants_by_operator, to_checksum(operator))
 
+    def operators_of_tenant(self, tenant_id: int) -> tuple[str, ...]:
+        """The operators the tenant's current owner granted (expired grants included), sorted."""
+        return self._ids(self._s.operators_by_tenant, tenant_id)
+
     def operator_expiry(self, tenant_id: int, operator: str) -> int:
         """When the grant expires (0: never granted or revoked)."""
         return self._get(self._s.operators, (tenant_id, to_checksum(operator))) or 0

@@ -17,10 +17,20 @@ import ape
 import pytest
 
 from offchain.chain import devnet
+from offchain.chain.devnet import dev_account
 from offchain.cli import main as leasehold_main
 from offchain.demo.runner import ROOT, Stack
+from offchain.demo.scenario import ROLES
 from offchain.mirror.mirror import Mirror
-from offchain.models import AnchorOut, EscrowOut, LeaseOut, PoolOut, TenantOut, dump
+from offchain.models import (
+    AnchorOut,
+    EscrowOut,
+    LeaseOut,
+    OperatorOut,
+    PoolOut,
+    TenantOut,
+    dump,
+)
 
 pytestmark = pytest.mark.anvil
 
@@ -69,15 +79,35 @@ def cli_json(stack: Stack, capsys: pytest.CaptureFixture[str], *args: str) -> An
     return json.loads(out.out)
 
 
+def _grants(reader: Any, tenant_id: int) -> list[OperatorOut]:
+    """The tenant's operator grants among the scenario's accounts, read one by one (the chain's
+    views or the mirror's)."""
+    grants = []
+    for index in ROLES.values():
+        address = dev_account(index).address
+        expires_at = reader.operator_expiry(tenant_id, address)
+        if expires_at:
+            limits = reader.operator_limits(tenant_id, address)
+            grants.append(OperatorOut.of(address, expires_at, limits))
+    return grants
+
+
 def test_tenants_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
+    granted = 0
     for tenant in chain.registry.tenants():
-        expected = dump(TenantOut.of(tenant))
+        grants = _grants(chain.registry, tenant.tenant_id)
+        granted += len(grants)
+        expected = dump(TenantOut.of(tenant, grants))
         assert cli_json(stack, capsys, "tenant", "show", str(tenant.tenant_id)) == expected
         assert stack.get(f"/tenants/{tenant.tenant_id}") == expected
-        assert dump(TenantOut.of(mirror_view.tenant(tenant.tenant_id))) == expected
+        mirrored = TenantOut.of(
+            mirror_view.tenant(tenant.tenant_id), _grants(mirror_view, tenant.tenant_id)
+        )
+        assert dump(mirrored) == expected
         escrow = dump(EscrowOut.of(tenant.tenant_id, chain.market.escrow(tenant.tenant_id)))
         assert stack.get(f"/tenants/{tenant.tenant_id}/escrow") == escrow
         assert dump(EscrowOut.of(tenant.tenant_id, mirror_view.account(tenant.tenant_id))) == escrow
+    assert granted == 1  # Acme's operator, whose allowance its GPU lease spent
 
 
 def test_pools_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
@@ -89,10 +119,13 @@ def test_pools_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, 
 
 def test_leases_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
     ids = sorted(stack.scenario.leases.values())
-    expected = [dump(LeaseOut.of(chain.market.lease(i))) for i in ids]
+    expected = [dump(LeaseOut.of(chain.market.lease(i), chain.market.lease_opener(i))) for i in ids]
     assert cli_json(stack, capsys, "lease", "list") == expected
     assert stack.get("/leases")["items"] == expected
-    assert [dump(LeaseOut.of(mirror_view.lease(i))) for i in ids] == expected
+    mirrored = [LeaseOut.of(mirror_view.lease(i), mirror_view.lease_opener(i)) for i in ids]
+    assert [dump(x) for x in mirrored] == expected
+    operator = dev_account(ROLES["acme_operator"]).address
+    assert chain.market.lease_opener(stack.scenario.leases["acme-gpu"]) == operator
     reasons = {x["closeReason"] for x in expected}
     assert reasons == {"None", "Expired", "ReleasedByTenant", "TerminatedByProvider"}
 
@@ -157,6 +190,49 @@ def test_audit_reports_books_the_market_could_not_pay(stack):
         mirror.stop(snapshot=False)
 
     assert [d.table for d in report.divergences] == ["books"]
+
+
+def test_provider_b_named_its_treasury_which_was_paid(stack, chain, mirror_view):
+    provider_b = dev_account(ROLES["provider_b"]).address
+    treasury = dev_account(ROLES["treasury"]).address
+    assert chain.market.payout_address(provider_b) == treasury
+    assert mirror_view.payout_address(provider_b) == treasury
+    assert chain.market.claimable(provider_b) == mirror_view.claimable(provider_b) == 0
+
+
+@pytest.mark.parametrize(
+    ("dropped", "table"),
+    [
+        ("PayoutAddressSet", "payout"),
+        ("OperatorAllowanceSpent", "operator_limits"),
+        ("OperatorGranted", "operator_limits"),
+    ],
+)
+def test_audit_catches_a_mirror_that_dropped_a_new_event(stack, dropped, table):
+    """The new tables hold only what differs from the contracts' defaults: the audit checks every
+    key the chain could hold a value for, so a missing entry is a divergence too."""
+    mirror = Mirror.from_manifest(stack.manifest_path, [stack.rpc])
+    try:
+        mirror.sync()
+        state = mirror.state
+        state.begin()
+        acme = stack.scenario.tenants["acme"]
+        operator = dev_account(ROLES["acme_operator"]).address
+        if dropped == "PayoutAddressSet":
+            del state.payouts[dev_account(ROLES["provider_b"]).address]
+        elif dropped == "OperatorAllowanceSpent":
+            limits = state.operator_limits[(acme, operator)]
+            state.operator_limits[(acme, operator)] = type(limits)(
+                limits.allowance + 1, limits.max_duration
+            )
+        else:  # the grant's limits only (its expiry still lists the operator)
+            del state.operator_limits[(acme, operator)]
+        state.end(state.number, state.block_hash)
+        report = mirror.audit()
+    finally:
+        mirror.stop(snapshot=False)
+
+    assert [d.table for d in report.divergences] == [table]
 
 
 def test_mirror_audit_finds_no_divergence(stack, capsys):

@@ -301,6 +301,7 @@ def test_an_ownership_transfer_lapses_the_tenants_operators_only(state, logs, mo
     assert (view.operator_expiry(1, OPERATOR), view.operator_expiry(1, PROVIDER)) == (0, 0)
     assert view.operator_expiry(2, OPERATOR) == NOW + 100
     assert (view.tenants_of_operator(OPERATOR), view.tenants_of_operator(PROVIDER)) == ((2,), ())
+    assert (view.operators_of_tenant(1), view.operators_of_tenant(2)) == ((), (OPERATOR_CS,))
     assert not view.is_authorized(1, OPERATOR, NOW)
 
 
@@ -907,6 +908,7 @@ def expected_indexes(s: MirrorState) -> dict[str, Any]:
         group["owner"][t.owner].add(tid)
     for tid, op in s.operators:
         group["operator"][op].add(tid)
+        group["t_operators"][tid].add(op)
     class_capacity: dict[bytes, list[int]] = defaultdict(lambda: [0, 0])
     for pid, p in s.pools.items():
         group["provider"][p.provider].add(pid)
@@ -942,6 +944,7 @@ def actual_indexes(s: MirrorState) -> dict[str, Any]:
     names = {
         "owner": s.tenants_by_owner,
         "operator": s.tenants_by_operator,
+        "t_operators": s.operators_by_tenant,
         "provider": s.pools_by_provider,
         "class": s.pools_by_class,
         "l_tenant": s.leases_by_tenant,
