@@ -42,6 +42,10 @@ MNEMONIC = "test test test test test test test test test test test junk"
 HARDFORK = "cancun"
 ADMIN_DELAY = 3 * 24 * 3600
 PROVIDER_ROLE = Web3.keccak(text="leasehold.role.provider")
+MARKET_ROLE = Web3.keccak(text="leasehold.role.market")
+UNLIMITED_ALLOWANCE, UNLIMITED_DURATION = 2**128 - 1, 2**32 - 1
+# Price protection: a maximum price without zero bytes (calldata at its most), above every price.
+MAX_PRICE = 2**96 - 1
 SOURCES = (
     "TenantRegistry.sol",
     "DataAnchor.sol",
@@ -196,7 +200,9 @@ def setup(bench: Bench) -> None:
     bench.tenant_id = bench.register("tenant_owner")
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
     bench.send(
-        registry.functions.grantOperator(bench.tenant_id, bench.account("operator"), far),
+        registry.functions.grantOperator(
+            bench.tenant_id, bench.account("operator"), far, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+        ),
         "tenant_owner",
     )
     anchor = bench.contracts["DataAnchor"]
@@ -218,9 +224,20 @@ def setup_market(bench: Bench) -> None:
     bench.send(
         registry.functions.grantRole(PROVIDER_ROLE, bench.account("second_provider")), "admin"
     )
+    for contract in (market, token_market):
+        bench.send(registry.functions.grantRole(MARKET_ROLE, contract.address), "admin")
     bench.market_tenant = bench.register("tenant_owner")
     other = bench.register("other")
     bench.send(registry.functions.setQuota(bench.market_tenant, GPU, 1_000), "admin")
+    # An operator of the market tenant with a limited allowance and longest lease (worst case: each
+    # of its opens and extends has the registry spend and journal the allowance).
+    far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
+    bench.send(
+        registry.functions.grantOperator(
+            bench.market_tenant, bench.account("operator"), far, AMOUNT, MAX_DURATION
+        ),
+        "tenant_owner",
+    )
     bench.send(market.functions.deposit(other, 1), "other", value=1)
     bench.send(
         market.functions.createPool(GPU, 1_000, PRICE, MIN_DURATION, MAX_DURATION), "provider"
@@ -410,7 +427,9 @@ def _verify_depth(depth: int, pattern: str) -> Callable[[Bench], int]:
 def _grant_operator(bench: Bench) -> int:
     registry = bench.contracts["TenantRegistry"]
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
-    call = registry.functions.grantOperator(bench.tenant_id, bench.account("stranger"), far)
+    call = registry.functions.grantOperator(
+        bench.tenant_id, bench.account("stranger"), far, AMOUNT, MAX_DURATION
+    )
     return bench.gas(call, "tenant_owner")
 
 
@@ -457,7 +476,7 @@ def _open(
     bench: Bench, market: Any, tenant: int = 0, owner: str = "tenant_owner"
 ) -> tuple[int, int]:
     """Open a lease of one unit for an hour in pool 1; its id and the receipt gas."""
-    call = market.functions.openLease(tenant or bench.market_tenant, 1, 1, HOUR)
+    call = market.functions.openLease(tenant or bench.market_tenant, 1, 1, HOUR, MAX_PRICE)
     receipt = bench.send(call, owner)
     lease = int(market.events.LeaseOpened().process_receipt(receipt)[0].args.leaseId)
     return lease, int(receipt["gasUsed"])
@@ -465,6 +484,42 @@ def _open(
 
 def _open_first(bench: Bench, market: Any) -> int:
     return _open(bench, market)[1]
+
+
+def _open_first_by_operator(bench: Bench, market: Any) -> int:
+    return _open(bench, market, owner="operator")[1]
+
+
+def _extend_by_operator(bench: Bench, market: Any) -> int:
+    lease, _ = _open(bench, market)
+    bench.advance(10)
+    return bench.gas(market.functions.extendLease(lease, 600, MAX_PRICE), "operator")
+
+
+def _claim_to_payout(bench: Bench, market: Any) -> int:
+    lease, _ = _open(bench, market)
+    bench.send(market.functions.setPayoutAddress(bench.account("stranger")), "provider")
+    bench.advance(100)
+    return bench.gas(market.functions.claim(bench.account("provider"), [lease]), "stranger")
+
+
+def _provider_call(name: str, *args: str) -> Callable[[Bench, Any], int]:
+    def body(bench: Bench, market: Any) -> int:
+        values = [bench.account(a) for a in args]
+        return bench.gas(getattr(market.functions, name)(*values), "provider")
+
+    return body
+
+
+def _accept_handover(bench: Bench, market: Any) -> int:
+    registry = bench.contracts["TenantRegistry"]
+    bench.send(registry.functions.grantRole(PROVIDER_ROLE, bench.account("owner_8")), "admin")
+    bench.send(market.functions.proposeProviderHandover(bench.account("owner_8")), "provider")
+    return bench.gas(market.functions.acceptProviderHandover(bench.account("provider")), "owner_8")
+
+
+def _admin_pause(bench: Bench, market: Any) -> int:
+    return bench.gas(market.functions.pausePool(1), "admin")
 
 
 def _open_repeated(bench: Bench, market: Any) -> int:
@@ -475,7 +530,7 @@ def _open_repeated(bench: Bench, market: Any) -> int:
 def _extend(bench: Bench, market: Any) -> int:
     lease, _ = _open(bench, market)
     bench.advance(10)
-    return bench.gas(market.functions.extendLease(lease, 600), "tenant_owner")
+    return bench.gas(market.functions.extendLease(lease, 600, MAX_PRICE), "tenant_owner")
 
 
 def _release_owed(bench: Bench, market: Any) -> int:
@@ -493,6 +548,7 @@ def _claim_marginal(tenant_per_lease: bool) -> Callable[[Bench, Any], int]:
 
     def body(bench: Bench, market: Any) -> int:
         registry = bench.contracts["TenantRegistry"]
+        provider = bench.account("provider")
         leases = []
         for i in range(6):
             if not tenant_per_lease:
@@ -505,8 +561,8 @@ def _claim_marginal(tenant_per_lease: bool) -> Callable[[Bench, Any], int]:
             leases.append(_open(bench, market, tenant, owner)[0])
         bench.advance(100)
         with bench.isolated():
-            one = bench.gas(market.functions.claim(leases[:1]), "provider")
-        six = bench.gas(market.functions.claim(leases), "provider")
+            one = bench.gas(market.functions.claim(provider, leases[:1]), "provider")
+        six = bench.gas(market.functions.claim(provider, leases), "provider")
         kind = "a tenant per lease" if tenant_per_lease else "one tenant"
         bench.note(
             MARKET_NOTES,
@@ -521,7 +577,7 @@ def _claim_marginal(tenant_per_lease: bool) -> Callable[[Bench, Any], int]:
 def _claim_one(bench: Bench, market: Any) -> int:
     lease, _ = _open(bench, market)
     bench.advance(100)
-    return bench.gas(market.functions.claim([lease]), "provider")
+    return bench.gas(market.functions.claim(bench.account("provider"), [lease]), "provider")
 
 
 def _deposit_top_up(value: int) -> Callable[[Bench, Any], int]:
@@ -635,11 +691,17 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("openLease (class already held)", _in_scene(_open_repeated), 120_000),
     Scenario(
+        "openLease by an operator with a limited allowance (first lease in the class)",
+        _in_scene(_open_first_by_operator),
+        120_000,
+    ),
+    Scenario(
         "extendLease",
         _in_scene(_extend),
         50_000,
         "ERC-5643 renew (extend) 30,917 (no money, no journal)",
     ),
+    Scenario("extendLease by an operator with a limited allowance", _in_scene(_extend_by_operator)),
     Scenario(
         "releaseLease (provider already has a claimable balance)",
         _in_scene(_release_owed),
@@ -669,6 +731,13 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("withdraw (ETH, to the owner)", _in_scene(_withdraw)),
     Scenario("claim of one lease", _in_scene(_claim_one)),
+    Scenario("claim of one lease to a payout address, by it", _in_scene(_claim_to_payout)),
+    Scenario("setPayoutAddress", _in_scene(_provider_call("setPayoutAddress", "stranger"))),
+    Scenario(
+        "proposeProviderHandover", _in_scene(_provider_call("proposeProviderHandover", "owner_8"))
+    ),
+    Scenario("acceptProviderHandover", _in_scene(_accept_handover)),
+    Scenario("pausePool by a platform admin", _in_scene(_admin_pause)),
     Scenario("terminateLease (by the provider)", _in_scene(_terminate)),
     Scenario("reclaim of an expired lease", _in_scene(_reclaim_expired)),
     Scenario(

@@ -131,8 +131,6 @@ interface ILeaseMarket is IJournal {
 
     /// @notice The price is above the most the caller accepted (`maxPricePerUnitSecond`).
     error LeasePriceAboveMax(uint32 poolId, uint96 pricePerUnitSecond, uint96 maxPricePerUnitSecond);
-    /// @notice An extension would make the lease last longer than its pool's `maxDuration`.
-    error LeaseTooLong(uint64 leaseId, uint256 length, uint32 maxDuration);
     /// @notice No lease has this id.
     error LeaseUnknown(uint64 leaseId);
     /// @notice The lease is closed.
@@ -261,9 +259,8 @@ interface ILeaseMarket is IJournal {
     /// @param leaseId The lease
     /// @param end New end
     /// @param cost Cost of the extension
-    /// @param by The account that extended it
     /// @param seq Journal sequence number
-    event LeaseExtended(uint64 indexed leaseId, uint40 end, uint128 cost, address by, uint64 seq);
+    event LeaseExtended(uint64 indexed leaseId, uint40 end, uint128 cost, uint64 seq);
 
     /// @notice A running lease's accrual moved from the tenant's reserve to the provider's claimable.
     /// @param leaseId The lease
@@ -393,10 +390,15 @@ interface ILeaseMarket is IJournal {
         returns (uint64 leaseId);
 
     /// @notice Extend a running lease at its locked price. The owner or an unexpired operator of the
-    /// Active tenant only (an operator within its allowance and longest lease). The pool must be Open,
-    /// and the lease's whole length stay within the pool's `maxDuration`. The tenant's quota is not
-    /// checked again: an extension holds no new units (a quota cut applies to new leases; an admin who
-    /// wants a tenant's leases gone suspends it or terminates them).
+    /// Active tenant only; an operator within its grant's allowance (spent by the cost) and longest
+    /// lease (the lease's whole length). The lease may last less than 2^32 seconds in all.
+    /// @dev Deliberately not checked (the review's item 7), because an extension takes nothing from
+    /// anyone that they cannot take back: the pool's status and `maxDuration`, and the tenant's quota.
+    /// The lease already holds its units and pays its locked price for every second; a provider (or a
+    /// platform admin) that wants the units back, from a retired pool or a long lease, terminates it at
+    /// any time and the tenant is refunded the rest; a quota bounds units held at once, which an
+    /// extension does not raise; an operator's duration is bounded by its grant. Reading the pool would
+    /// add a cold slot (2,100 gas) that the 50,000 budget of `extendLease` has no room for.
     /// @param leaseId An active, unexpired lease
     /// @param additional Extra seconds (non-zero)
     /// @param maxPricePerUnitSecond Most the caller accepts per unit-second (the lease's locked price is

@@ -42,7 +42,7 @@ def test_claim_emits_lease_settled_then_earnings_claimed(
     earned = UNITS * PRICE * (now - market.lease(lease_id).start)
     assert events(receipt, market) == [
         expect("LeaseSettled", leaseId=lease_id, amount=earned, paidUntil=now, seq=seq() - 1),
-        expect("EarningsClaimed", provider=provider, amount=earned, seq=seq()),
+        expect("EarningsClaimed", provider=provider, to=provider, amount=earned, seq=seq()),
     ]
 
 
@@ -126,6 +126,44 @@ def test_only_the_pools_provider_may_claim_a_lease(market, lease_id, request, re
     caller = request.getfixturevalue(who)
     with reverts(market.LeaseNotProvider, leaseId=lease_id, caller=caller):
         market.claim(caller, [lease_id], sender=caller)
+
+
+@pytest.mark.parametrize("who", ["second_provider", "stranger", "tenant_owner", "admin"])
+def test_no_one_but_the_provider_or_its_payout_address_claims_for_it(
+    market, provider, lease_id, request, reverts, who
+):
+    caller = request.getfixturevalue(who)
+    with reverts(market.MarketNotPayee, provider=provider, caller=caller):
+        market.claim(provider, [lease_id], sender=caller)
+
+
+def test_claim_pays_the_payout_address_and_the_payout_address_may_claim(
+    market, provider, stranger, lease_id, events, expect, seq, balance_of, fees, chain
+):
+    receipt = market.setPayoutAddress(stranger, sender=provider)
+    assert events(receipt, market) == [
+        expect("PayoutAddressSet", provider=provider, payout=stranger, seq=seq())
+    ]
+    chain.mine(timestamp=chain.pending_timestamp + 100)
+    before = balance_of(stranger)
+
+    receipt = market.claim(provider, [lease_id], sender=stranger)
+
+    paid = events(receipt, market)[-1]["amount"]
+    assert events(receipt, market)[-1] == expect(
+        "EarningsClaimed", provider=provider, to=stranger, amount=paid, seq=seq()
+    )
+    assert balance_of(stranger) == before + paid - fees(receipt)
+
+
+def test_a_payout_address_cannot_be_the_market(market, provider, reverts):
+    with reverts(market.MarketInvalidRecipient, to=market.address):
+        market.setPayoutAddress(market, sender=provider)
+
+
+def test_an_address_without_pools_cannot_name_a_payout_address(market, stranger, reverts):
+    with reverts(market.MarketUnknownProvider, account=stranger):
+        market.setPayoutAddress(stranger, sender=stranger)
 
 
 def test_a_lease_of_another_providers_pool_in_a_batch_reverts(

@@ -70,6 +70,7 @@ def test_open_lease_emits_lease_opened_whose_id_is_its_seq(
             start=start,
             end=start + HOUR,
             cost=3 * PRICE * HOUR,
+            openedBy=tenant_owner,
             seq=seq(),
         )
     ]

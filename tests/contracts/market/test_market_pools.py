@@ -226,7 +226,14 @@ def test_status_changes_emit_pool_status_changed(
 ):
     receipt = getattr(market, method)(pool_id, sender=provider)
     assert events(receipt, market) == [
-        expect("PoolStatusChanged", poolId=pool_id, status=status, seq=seq())
+        expect(
+            "PoolStatusChanged",
+            poolId=pool_id,
+            status=status,
+            by=provider,
+            byAdmin=False,
+            seq=seq(),
+        )
     ]
 
 
@@ -234,8 +241,57 @@ def test_unpause_emits_pool_status_changed_to_open(market, pool_id, provider, ev
     market.pausePool(pool_id, sender=provider)
     receipt = market.unpausePool(pool_id, sender=provider)
     assert events(receipt, market) == [
-        expect("PoolStatusChanged", poolId=pool_id, status=POOL_OPEN, seq=seq())
+        expect(
+            "PoolStatusChanged",
+            poolId=pool_id,
+            status=POOL_OPEN,
+            by=provider,
+            byAdmin=False,
+            seq=seq(),
+        )
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [("pausePool", POOL_PAUSED), ("retirePool", POOL_RETIRED)],
+)
+def test_a_platform_admin_pauses_or_retires_any_pool(
+    market, pool_id, admin, events, expect, seq, method, status
+):
+    receipt = getattr(market, method)(pool_id, sender=admin)
+    assert events(receipt, market) == [
+        expect(
+            "PoolStatusChanged", poolId=pool_id, status=status, by=admin, byAdmin=True, seq=seq()
+        )
+    ]
+
+
+def test_a_pool_an_admin_paused_stays_paused_until_an_admin_unpauses(
+    market, pool_id, admin, provider, reverts
+):
+    market.pausePool(pool_id, sender=admin)
+    with reverts(market.PoolPausedByAdmin, poolId=pool_id):
+        market.unpausePool(pool_id, sender=provider)
+    market.unpausePool(pool_id, sender=admin)
+    assert market.pool(pool_id).status == POOL_OPEN
+
+
+@pytest.mark.parametrize("method", ["pausePool", "unpausePool", "retirePool"])
+def test_a_stranger_manages_no_pool(market, pool_id, stranger, reverts, method):
+    with reverts(market.PoolNotManager, poolId=pool_id, caller=stranger):
+        getattr(market, method)(pool_id, sender=stranger)
+
+
+def test_an_offboarded_providers_pool_takes_no_lease_and_cannot_be_repriced(
+    market, registry, admin, provider, pool_id, funded_tenant, tenant_owner, reverts
+):
+    registry.revokeRole(PROVIDER_ROLE, provider, sender=admin)
+    with reverts(market.PoolProviderInactive, poolId=pool_id, provider=provider):
+        market.openLease(funded_tenant, pool_id, 1, HOUR, PRICE, sender=tenant_owner)
+    with reverts(market.MarketNotProvider, caller=provider):
+        market.setPoolPrice(pool_id, 2 * PRICE, sender=provider)
+    market.retirePool(pool_id, sender=provider)  # stopping stays allowed
 
 
 # (method, status the pool is brought to first, status the revert reports)
