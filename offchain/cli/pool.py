@@ -21,7 +21,7 @@ from offchain.models import PoolOut, dump
 
 @click.group()
 def pool() -> None:
-    """Create and run capacity pools (LeaseMarket, providers)."""
+    """Create and run capacity pools (LeaseMarket, providers and platform admins)."""
 
 
 @pool.command("create")

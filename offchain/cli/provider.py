@@ -58,7 +58,7 @@ def provider_show(env: Env, address: str, as_json: bool) -> None:
 def provider_payout(
     env: Env, payout: str | None, clear: bool, account: str | None, as_json: bool
 ) -> None:
-    """Have the signer's earnings paid to ADDRESS (a provider running pools).
+    """Have the earnings of the signer (a provider running pools) paid to ADDRESS.
 
     'earnings claim' then pays ADDRESS, and ADDRESS may claim too (with --provider): earnings stay
     claimable if the provider's key is lost or its address cannot receive. --clear (or the zero

@@ -161,5 +161,5 @@ def test_ape_anchor_script_writes_bundles_that_verify(deployed, leasehold, tmp_p
 
 def test_ape_demo_script_plays_the_scenario_on_a_fresh_devnet(fresh, tmp_path):
     out = ape_run(fresh, "demo", "--workdir", str(tmp_path / "demo"), account=None)
-    assert "41 transactions" in out
+    assert "42 transactions" in out
     assert "lease 13 (initech-storage): closed, terminated_by_provider" in out
