@@ -394,9 +394,9 @@ def _with_lease(
     )  # fmt: skip
 
 
-@_handles("LeaseMarket.LeaseExtended", "leaseId end cost by seq")
+@_handles("LeaseMarket.LeaseExtended", "leaseId end cost seq")
 def _lease_extended(state: MirrorState, ev: Event) -> Deltas:
-    lease_id, end, cost, _, _ = ev.args
+    lease_id, end, cost, _ = ev.args
     x = state.leases.get(lease_id) or _unknown(ev, "lease", lease_id)
     new = _with_lease(x, end, x.status, x.close_reason, x.paid_until)
     return [
@@ -427,7 +427,10 @@ def _lease_closed(state: MirrorState, ev: Event) -> Deltas:
     if x.status != _ACTIVE:
         raise MirrorStateError(ev.spec.name, ev.block_number, f"lease {lease_id} is not active")
     p = state.pools.get(x.pool_id) or _unknown(ev, "pool", x.pool_id)
-    new = _with_lease(x, x.end, _CLOSED, CloseReason(reason), x.paid_until)
+    # The close pays the provider up to the close time (or the end): paidUntil moves there, and
+    # what is refunded is exactly the rest, at the lease's price (never zero) per unit-second.
+    paid_until = x.end - refunded // (x.units * x.price_per_unit_second)
+    new = _with_lease(x, x.end, _CLOSED, CloseReason(reason), paid_until)
     changes: Deltas = [
         (_LEASE, lease_id, x, new),
         (_POOL, p.pool_id, p, _with_pool(p, allocated=p.allocated - x.units)),

@@ -30,7 +30,8 @@ def lease_id(contracts, tenant_id, tenant_owner, admin, provider) -> int:
     market.deposit(tenant_id, 10**18, value=10**18, sender=tenant_owner)
     pool = market.createPool(GPU, 8, 1_000, 60, 86_400, sender=provider)
     pool_id = pool.events.filter(market.PoolCreated)[0].poolId
-    receipt = market.openLease(tenant_id, pool_id, 2, 3_600, sender=tenant_owner)
+    price = market.pool(pool_id).pricePerUnitSecond
+    receipt = market.openLease(tenant_id, pool_id, 2, 3_600, price, sender=tenant_owner)
     return int(receipt.events.filter(market.LeaseOpened)[0].leaseId)
 
 

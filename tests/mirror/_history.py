@@ -276,9 +276,7 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
             )
             m.free[x.tenant] -= cost
             x.end += extra
-            logs.event(
-                "LeaseMarket", "LeaseExtended", leaseId=x.lease_id, end=x.end, cost=cost, by=owner
-            )
+            logs.event("LeaseMarket", "LeaseExtended", leaseId=x.lease_id, end=x.end, cost=cost)
         elif what == 1:
             until = min(x.end, max(x.paid_until, m.now))
             amount = x.units * x.price * (until - x.paid_until)

@@ -188,7 +188,7 @@ def test_status_change_from_another_status_is_refused(state, logs):
             {"tenantId": 9, "metadataURI": "", "metadataHash": bytes(32)},
         ),
         ("LeaseMarket", "PoolPriceChanged", {"poolId": 9, "pricePerUnitSecond": 1}),
-        ("LeaseMarket", "LeaseExtended", {"leaseId": 9, "end": 1, "cost": 1, "by": OWNER}),
+        ("LeaseMarket", "LeaseExtended", {"leaseId": 9, "end": 1, "cost": 1}),
         (
             "DataAnchor",
             "AnchorRevoked",
@@ -535,7 +535,6 @@ def test_extension_moves_the_end_and_reserves_the_extra_cost(state, logs):
             leaseId=lease_id,
             end=NOW + 3_600 + extra,
             cost=100,
-            by=OPERATOR,
         ),
     )
     view = state.view()
@@ -585,6 +584,7 @@ def test_closing_frees_units_refunds_and_credits_the_provider(state, logs):
         LeaseStatus.CLOSED,
         CloseReason.RELEASED_BY_TENANT,
     )
+    assert closed.paid_until == NOW + 100  # paid up to the close: 1_000 at 2 units of 5/s
     assert (view.utilization(1), view.active_units(1, GPU)) == ((0, 10), 0)
     assert (view.account(1), view.claimable(PROVIDER)) == (Account(100_000 - 1_000, 0), 1_000)
     assert view.active_leases_ending(NOW + 10**6) == ()
