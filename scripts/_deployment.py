@@ -50,10 +50,25 @@ def contracts(provider: Any, deployment: Path | None = None) -> Contracts:
         raise click.ClickException(str(exc)) from None
     addresses = manifest.addresses
     return Contracts(
-        registry=project.TenantRegistry.at(addresses["TenantRegistry"]),
-        anchor=project.DataAnchor.at(addresses["DataAnchor"]),
-        market=project.LeaseMarket.at(addresses["LeaseMarket"]),
+        registry=_at(project.TenantRegistry, addresses["TenantRegistry"]),
+        anchor=_at(project.DataAnchor, addresses["DataAnchor"]),
+        market=_at(project.LeaseMarket, addresses["LeaseMarket"]),
         chain_id=chain_id,
+    )
+
+
+def _at(container: Any, address: str) -> Any:
+    """``container`` at ``address``, its type replacing whatever ape cached for that address.
+
+    ape keeps the contract types of non-local networks (a devnet by URL is one) in ``~/.ape`` by
+    address and merges a given type into a cached one. Devnets reuse addresses, so a type cached
+    from another checkout or an older build of these contracts would be merged with this one, and
+    events whose signature changed would then decode ambiguously.
+    """
+    from ape import chain
+
+    return chain.contracts.instance_at(
+        address, contract_type=container.contract_type, fetch_from_explorer=False, replace=True
     )
 
 

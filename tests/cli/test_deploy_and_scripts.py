@@ -163,3 +163,37 @@ def test_ape_demo_script_plays_the_scenario_on_a_fresh_devnet(fresh, tmp_path):
     out = ape_run(fresh, "demo", "--workdir", str(tmp_path / "demo"), account=None)
     assert "42 transactions" in out
     assert "lease 13 (initech-storage): closed, terminated_by_provider" in out
+
+
+def test_ape_scripts_replace_a_stale_contract_type_cached_for_the_address(
+    deployed, tmp_path, monkeypatch
+):
+    """ape caches a devnet's contract types by address (in its data folder) and merges a given type
+    into a cached one. Devnets reuse addresses, so another build of the market cached there (one
+    whose ``LeaseOpened`` has another signature) made ``ape run lease open`` fail on its own event;
+    the scripts give the project's type in place of the cached one."""
+    data = tmp_path / "ape-data"
+    cached = data / "ethereum" / "custom" / "contract_types"
+    cached.mkdir(parents=True)
+    build = json.loads((ROOT / ".build" / "__local__.json").read_text())
+    stale = build["contractTypes"]["LeaseMarket"]
+    for entry in stale["abi"]:
+        if entry.get("name") == "LeaseOpened":
+            entry["inputs"].append({"name": "extra", "type": "uint8", "indexed": False})
+    market = json.loads(deployed.manifest_path.read_text())["contracts"]["LeaseMarket"]["address"]
+    (cached / f"{market}.json").write_text(json.dumps(stale))
+    monkeypatch.setenv("APE_DATA_FOLDER", str(data))
+
+    ape_run(deployed, "tenant", "provider-role", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    ape_run(deployed, "tenant", "register", "ipfs://t", account="TEST::3")
+    ape_run(deployed, "tenant", "quota", "1", "gpu.h100", "4")
+    ape_run(deployed, "pool", "create", "gpu.h100", "--capacity", "8", "--price", "1000",
+            account="TEST::1")  # fmt: skip
+    ape_run(deployed, "lease", "deposit", "1", str(10**17), account="TEST::3")
+    out = ape_run(
+        deployed, "lease", "open", "1", "1", "--units", "2", "--duration", "7200", account="TEST::3"
+    )
+
+    lease_id = int(out.split("lease ")[1].split()[0])
+    lease = deployed.client().market.lease(lease_id)
+    assert (lease.tenant_id, lease.pool_id, lease.units) == (1, 1, 2)
