@@ -102,7 +102,7 @@ def test_a_second_claim_pays_only_what_accrued_since_the_first(
 
 
 def test_claim_when_nothing_is_owed_returns_zero_and_emits_nothing(market, provider, events):
-    assert market.claim.call([], sender=provider) == 0
+    assert market.claim.call(provider, [], sender=provider) == 0
     receipt = market.claim(provider, [], sender=provider)
     assert events(receipt, market) == []
 

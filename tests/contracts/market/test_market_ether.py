@@ -79,14 +79,16 @@ def test_lease_functions_cannot_run_inside_a_payout(
     opened = _call(
         receiver,
         eth_market,
-        eth_market.openLease.encode_input(receiver_tenant, 1, 1, MIN_DURATION),
+        eth_market.openLease.encode_input(receiver_tenant, 1, 1, MIN_DURATION, ANY_PRICE),
         stranger,
     )
     lease = int(opened.events.filter(eth_market.LeaseOpened)[0].leaseId)
     data = {
-        "openLease": eth_market.openLease.encode_input(receiver_tenant, 1, 1, MIN_DURATION),
+        "openLease": eth_market.openLease.encode_input(
+            receiver_tenant, 1, 1, MIN_DURATION, ANY_PRICE
+        ),
         "releaseLease": eth_market.releaseLease.encode_input(lease),
-        "extendLease": eth_market.extendLease.encode_input(lease, 60),
+        "extendLease": eth_market.extendLease.encode_input(lease, 60, ANY_PRICE),
         "reclaim": eth_market.reclaim.encode_input([lease]),
     }[reentry]
     receiver.arm(eth_market, data, False, sender=stranger)
@@ -115,8 +117,8 @@ def test_a_provider_reentering_claim_from_its_payout_is_paid_once(
     opened = eth_market.openLease(tenant_id, 1, 1, HOUR, ANY_PRICE, sender=tenant_owner)
     lease = int(opened.events.filter(eth_market.LeaseOpened)[0].leaseId)
     chain.mine(timestamp=eth_market.lease(lease).end)
-    claim = eth_market.claim.encode_input([lease])
-    receiver.arm(eth_market, eth_market.claim.encode_input([]), False, sender=stranger)
+    claim = eth_market.claim.encode_input(receiver, [lease])
+    receiver.arm(eth_market, eth_market.claim.encode_input(receiver, []), False, sender=stranger)
     _call(receiver, eth_market, claim, stranger)
     assert (receiver.attempted(), receiver.succeeded()) == (True, False)
     assert bytes(receiver.returned()) == GUARD_ERROR
@@ -142,7 +144,7 @@ def test_a_provider_that_refuses_ether_keeps_its_claimable_balance(
     eth_market.reclaim([lease], sender=stranger)
     receiver.refuse(sender=stranger)
     with reverts_via(eth_market, eth_market.MarketTransferFailed, to=receiver, amount=PRICE * HOUR):
-        _call(receiver, eth_market, eth_market.claim.encode_input([]), stranger)
+        _call(receiver, eth_market, eth_market.claim.encode_input(receiver, []), stranger)
     assert eth_market.claimable(receiver) == PRICE * HOUR
 
 

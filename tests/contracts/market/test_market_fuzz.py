@@ -97,7 +97,7 @@ def test_extension_charges_the_locked_price_or_names_the_overflow(
     try:
         market.createPool(GPU, 1, 1, 1, 3600, sender=provider)
         opened = market.openLease(
-            unlimited_tenant, int(market.poolCount()), 1, duration, sender=tenant_owner
+            unlimited_tenant, int(market.poolCount()), 1, duration, ANY_PRICE, sender=tenant_owner
         )
         lease = int(opened.events.filter(market.LeaseOpened)[0].leaseId)
         if duration + additional > U32:

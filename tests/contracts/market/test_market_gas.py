@@ -121,9 +121,9 @@ def test_claim_costs_at_most_the_budget_per_extra_lease(
         leases.append(_open(market, other, pool, owner)[0])
     advance(100)
     snapshot = chain.snapshot()
-    one = market.claim(leases[:1], sender=provider).gas_used
+    one = market.claim(provider, leases[:1], sender=provider).gas_used
     chain.restore(snapshot)
-    six = market.claim(leases, sender=provider).gas_used
+    six = market.claim(provider, leases, sender=provider).gas_used
     marginal = (six - one) / 5
     _report(f"claim marginal per lease ({tenants})", marginal)
     assert marginal <= BUDGETS["claim per lease"]

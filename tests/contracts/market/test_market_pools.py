@@ -325,11 +325,23 @@ def test_pool_change_in_the_wrong_status_reverts(
 POOL_METHODS = ["setPoolCapacity", "setPoolPrice", "pausePool", "unpausePool", "retirePool"]
 
 
-@pytest.mark.parametrize("method", POOL_METHODS)
+@pytest.mark.parametrize("method", ["setPoolCapacity", "setPoolPrice"])
 @pytest.mark.parametrize("who", ["second_provider", "admin", "stranger"])
-def test_only_the_pools_provider_may_change_it(market, pool_id, request, reverts, method, who):
+def test_only_the_pools_provider_may_resize_or_reprice_it(
+    market, pool_id, request, reverts, method, who
+):
     caller = request.getfixturevalue(who)
     with reverts(market.PoolNotProvider, poolId=pool_id, caller=caller):
+        getattr(market, method)(*_args(method, pool_id), sender=caller)
+
+
+@pytest.mark.parametrize("method", ["pausePool", "unpausePool", "retirePool"])
+@pytest.mark.parametrize("who", ["second_provider", "stranger"])
+def test_only_the_pools_provider_or_an_admin_may_pause_or_retire_it(
+    market, pool_id, request, reverts, method, who
+):
+    caller = request.getfixturevalue(who)
+    with reverts(market.PoolNotManager, poolId=pool_id, caller=caller):
         getattr(market, method)(*_args(method, pool_id), sender=caller)
 
 

@@ -14,9 +14,11 @@ def released(market, tenant_owner, lease_id, warp):
 
 
 def _split(market, lease_id, closed_at):
+    """(to provider, refunded) of a lease never claimed before it closed at ``closed_at``."""
     lease = market.lease(lease_id)
+    assert lease.paidUntil == closed_at  # a closed lease is paid up to its close
     rate = lease.units * lease.pricePerUnitSecond
-    return rate * (closed_at - lease.paidUntil), rate * (lease.end - closed_at)
+    return rate * (closed_at - lease.start), rate * (lease.end - closed_at)
 
 
 def test_release_credits_the_accrued_amount_to_the_provider(

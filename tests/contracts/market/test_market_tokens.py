@@ -123,7 +123,7 @@ def test_a_token_reentering_during_a_withdrawal_is_refused(
 def test_a_token_whose_hook_fails_on_the_refused_reentry_fails_the_deposit(
     hook_market, hook_token, hook_tenant, tenant_owner, stranger, reverts
 ):
-    hook_token.arm(hook_market, hook_market.claim.encode_input([]), True, sender=stranger)
+    hook_token.arm(hook_market, hook_market.claim.encode_input(stranger, []), True, sender=stranger)
     _give(hook_token, hook_market, tenant_owner, 1_000)
     with reverts(hook_market.ReentrancyGuardReentrantCall):
         hook_market.deposit(hook_tenant, 1_000, sender=tenant_owner)
@@ -138,7 +138,9 @@ def test_a_token_reentering_during_a_claim_is_refused(
     opened = hook_market.openLease(hook_tenant, 1, 1, MIN_DURATION, ANY_PRICE, sender=tenant_owner)
     lease = int(opened.events.filter(hook_market.LeaseOpened)[0].leaseId)
     chain.mine(timestamp=hook_market.lease(lease).end)
-    hook_token.arm(hook_market, hook_market.claim.encode_input([lease]), False, sender=stranger)
+    hook_token.arm(
+        hook_market, hook_market.claim.encode_input(provider, [lease]), False, sender=stranger
+    )
     hook_market.claim(provider, [lease], sender=provider)
     assert (hook_token.attempted(), hook_token.succeeded()) == (True, False)
     assert hook_token.balanceOf(provider) == MIN_DURATION
@@ -152,7 +154,7 @@ def test_lease_functions_cannot_run_inside_a_token_transfer(
     registry.setQuota(hook_tenant, GPU, 1, sender=admin)
     hook_market.createPool(GPU, 1, 1, MIN_DURATION, HOUR, sender=provider)
     data = {
-        "openLease": hook_market.openLease.encode_input(hook_tenant, 1, 1, MIN_DURATION),
+        "openLease": hook_market.openLease.encode_input(hook_tenant, 1, 1, MIN_DURATION, ANY_PRICE),
         "reclaim": hook_market.reclaim.encode_input([]),
     }[reentry]
     hook_token.arm(hook_market, data, False, sender=stranger)
