@@ -67,8 +67,10 @@ lint: setup ## ruff lint and format check, forge fmt check of the Solidity
 typecheck: setup ## mypy (strict) on offchain/
 	$(BIN)/mypy
 
-test-python: setup ## ape tests on the in-process eth-tester chain
-	$(BIN)/ape test tests -m "not anvil" --network ethereum:local:test
+# Two ape test processes side by side, one per core (tests/shards.py says how the tests are split).
+# compile first: two processes that both found .build/ stale would compile into it at once.
+test-python: compile ## ape tests on the in-process eth-tester chain (two shards in parallel)
+	$(BIN)/python tests/shards.py
 
 test-anvil: setup ## ape tests that need Anvil (reorgs, gas, mirror end to end)
 	$(BIN)/ape test tests -m anvil --network ethereum:local:foundry
