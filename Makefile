@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 
-.PHONY: help setup compile demo test lint typecheck test-python test-anvil test-forge coverage slither abi gas lock clean
+.PHONY: help setup browser compile demo test lint typecheck test-python test-anvil test-forge coverage slither abi gas lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ $(SOLC): $(VENV_STAMP) $(NPM_STAMP) offchain/_toolchain/solc_native.js offchain/
 
 setup: $(VENV_STAMP) $(NPM_STAMP) $(SOLC) ## create .venv, install pinned Python and npm packages and the offline solc
 
+# The console's tests drive a real browser: Debian's chromium and chromium-driver. As root (CI, the
+# test machines) they are installed when missing; otherwise the line says what to run.
+browser: ## install Debian's chromium and chromium-driver when missing (the console's browser tests)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "error: the console's tests need Chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi
+
 # --- the main job ----------------------------------------------------------------------------
 
 compile: setup ## compile contracts/ with ape (into .build/), offline
@@ -56,7 +65,7 @@ demo: compile ## deploy to an embedded Anvil, run the scenario, show the mirror 
 
 # --- the whole suite -------------------------------------------------------------------------
 
-test: setup lint typecheck test-python test-anvil test-forge coverage ## run the whole test suite
+test: setup browser lint typecheck test-python test-anvil test-forge coverage ## run the whole test suite
 	@echo "all checks passed"
 
 lint: setup ## ruff lint and format check, forge fmt check of the Solidity
