@@ -141,7 +141,7 @@ def test_a_wrong_salt_fails_with_its_own_error():
     _, bundles = _batch(hiding=True)
     wrong = dataclasses.replace(bundles[3], salt=bundles[4].salt)
 
-    with pytest.raises(SaltMismatchError, match="wrong salt: .*Use the bundle 'leasehold anchor'"):
+    with pytest.raises(SaltMismatchError, match=r"wrong salt: .*Use the bundle 'leasehold anchor'"):
         verify_offline(wrong, content=SECRET)
     with pytest.raises(SaltMismatchError):
         verify_offline(wrong)  # the bundle alone shows it too
