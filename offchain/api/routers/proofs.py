@@ -67,7 +67,7 @@ async def _verify(
 
     try:
         if digest is not None:
-            check_file_digest(bundle, digest_param(digest), f"the file's digest {digest}")
+            check_file_digest(bundle, digest_param(digest), "the file")
         verify_offline(bundle)
     except BundleVerificationError as exc:
         return verdict(False, str(exc))
