@@ -15,6 +15,7 @@ from offchain._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from offchain.anchoring.bundle import ProofBundle as ProofBundle
+    from offchain.anchoring.commitment import salted_leaf as salted_leaf
     from offchain.anchoring.files import anchor_directory as anchor_directory
     from offchain.anchoring.files import anchor_file as anchor_file
     from offchain.anchoring.merkle import MerkleTree as MerkleTree
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "ProofBundle": "bundle",
+    "salted_leaf": "commitment",
     "anchor_directory": "files",
     "anchor_file": "files",
     "verify_file": "verify",
