@@ -312,6 +312,34 @@ def _anchor_batch(uri: str, budget: int | None = None) -> Callable[[Bench], int]
     return measure
 
 
+def _anchor_files(hiding: bool, batch: bool) -> Callable[[Bench], int]:
+    """anchor (one file) or anchorBatch (8 files, empty URI) as ``leasehold anchor`` builds them:
+    plain digests, or salted commitments (``offchain.anchoring.commitment``), computed off chain.
+    Files, then salts, are drawn until the value sent has no zero byte, like every row's digests:
+    so the two kinds send the same calldata cost, and any gap would be the contract's."""
+    from offchain.anchoring.commitment import new_salt, salted_leaf
+    from offchain.anchoring.merkle import MerkleTree, digest_bytes
+
+    def value_of(tag: int) -> tuple[bytes, int]:
+        files = [f"form {tag}.{i}: approved=yes\n".encode() for i in range(8 if batch else 1)]
+        leaves = [digest_bytes(f) for f in files]
+        if hiding:
+            leaves = [salted_leaf(new_salt(), d) for d in leaves]
+        return (MerkleTree.of(leaves).root, len(leaves)) if batch else (leaves[0], 0)
+
+    def measure(bench: Bench) -> int:
+        value, count = next(v for v in map(value_of, range(1000)) if 0 not in v[0])
+        anchor = bench.contracts["DataAnchor"].functions
+        call = (
+            anchor.anchorBatch(bench.tenant_id, value, count, "")
+            if batch
+            else anchor.anchor(bench.tenant_id, value)
+        )
+        return int(bench.send(call, "tenant_owner")["gasUsed"])
+
+    return measure
+
+
 def _batch_over_note(bench: Bench, uri: str, gas: int, floor: int, budget: int) -> None:
     """What of an anchorBatch no change to DataAnchor's code can remove, against its budget."""
     anchor = bench.contracts["DataAnchor"]
@@ -648,6 +676,16 @@ SCENARIOS: list[Scenario] = [
         "EAS multiTimestamp ~24,800 per hash; over: why, in bench/GAS.md",
     ),
     Scenario("anchorBatch, empty URI", _anchor_batch("")),
+    Scenario("anchor of a file, plain digest", _anchor_files(hiding=False, batch=False)),
+    Scenario(
+        "anchor of a file, hiding commitment (salted off chain: same gas as plain)",
+        _anchor_files(hiding=True, batch=False),
+    ),
+    Scenario("anchorBatch of 8 files, plain digests", _anchor_files(hiding=False, batch=True)),
+    Scenario(
+        "anchorBatch of 8 files, hiding commitments (salted off chain: same gas as plain)",
+        _anchor_files(hiding=True, batch=True),
+    ),
     Scenario("revoke an anchor", _revoke),
     Scenario(
         "verifyInclusion depth 20, execution (receipt gas - 21,000 - calldata), random paths",

@@ -344,3 +344,38 @@ class BundleVerificationError(LeaseholdError, ValueError):
     def __init__(self, problem: str) -> None:
         self.problem = problem
         super().__init__(f"proof bundle does not verify: {problem}")
+
+
+class FileMismatchError(BundleVerificationError):
+    """The file given is not the one the bundle proves (its digest differs)."""
+
+    def __init__(self, what: str, algorithm: str, digest: str, expected: str) -> None:
+        self.digest = digest
+        super().__init__(
+            f"{what} has {algorithm} digest {digest}, the bundle's {expected}: it is not the file "
+            "this bundle proves (check the file, or pick the bundle written beside its name)"
+        )
+
+
+class SaltMismatchError(BundleVerificationError):
+    """The file matches the bundle's digest, but the bundle's salt does not open its leaf."""
+
+    def __init__(self, leaf: str, computed: str) -> None:
+        self.leaf = leaf
+        super().__init__(
+            f"wrong salt: the bundle's salt and the file's digest give leaf {computed}, the "
+            f"bundle commits to {leaf}; the salt was altered or copied from another bundle. Use "
+            "the bundle 'leasehold anchor' wrote for this file (earlier ones are under .previous/)"
+        )
+
+
+class NotInBatchError(BundleVerificationError):
+    """The bundle's leaf and proof lead to another root than the batch the bundle names."""
+
+    def __init__(self, leaf: str, computed: str, root: str) -> None:
+        self.root = root
+        super().__init__(
+            f"the proof leads from leaf {leaf} to {computed}, not to the bundle's root {root}: the "
+            "leaf is from another batch or the proof was altered. Use the bundle written with the "
+            f"batch of root {root}, or the bundle of the batch whose root is {computed}"
+        )

@@ -37,7 +37,8 @@ from offchain.models import AnchorOut, dump
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the proof bundles of a directory. Default: PATH.bundles/",
+    help="Where to write the proof bundles. Default: PATH.bundles/ for a directory, the file's "
+    "own directory for a file.",
 )
 @click.option("--uri", default="", help="Where the batch can be found (stored on chain).")
 @click.option(
@@ -46,6 +47,14 @@ from offchain.models import AnchorOut, dump
     default="sha256",
     show_default=True,
     help="How each file is hashed into its leaf.",
+)
+@click.option(
+    "--plain",
+    "--public",
+    "plain",
+    is_flag=True,
+    help="Anchor the bare digests (for public data): anyone can test a guess of a file's "
+    "content against them. Default: a salted commitment per file, salt kept in its bundle.",
 )
 @account_option
 @click.option(
@@ -59,16 +68,19 @@ def anchor_cmd(
     out_dir: Path | None,
     uri: str,
     algorithm: str,
+    plain: bool,
     account: str | None,
     as_json: bool,
 ) -> None:
     """Anchor a file, or every file under a directory as one Merkle batch.
 
-    A file is anchored alone: its digest goes on chain ('leasehold verify FILE' checks it). A
-    directory's files are hashed (with a progress bar), put in a Merkle tree whose root is
-    anchored, and one proof bundle per file is written to --out, atomically, with the tree as
-    tree.json. Running it again after an interruption writes the missing bundles without
-    anchoring twice.
+    Each file is committed to with a fresh random salt, written only into its proof bundle: the
+    chain and the other files' bundles reveal nothing of its content (--plain anchors the bare
+    digests instead). A file is anchored alone ('leasehold verify FILE --bundle B' checks it;
+    a --plain one needs no bundle). A directory's files are hashed (with a progress bar), put in
+    a Merkle tree whose root is anchored, and one proof bundle per file is written to --out,
+    atomically, with the tree as tree.json. Running it again after an interruption writes the
+    missing bundles without anchoring twice. Keep the bundles: a lost salt cannot be recovered.
     """
     from offchain.anchoring.files import anchor_directory, anchor_file
 
@@ -84,18 +96,22 @@ def anchor_cmd(
             algorithm,
             show_progress=not as_json,
             console=err,
+            hiding=not plain,
         )
     else:
-        report = anchor_file(client, path, tenant_id, algorithm)
+        report = anchor_file(client, path, tenant_id, algorithm, hiding=not plain, out_dir=out_dir)
     if as_json:
         emit_json(report)
         return
     if report["kind"] == "digest":
         verb = "was already anchored" if report["already"] else "anchored"
+        what = "commitment" if report["hiding"] else "digest"
         out.print(
-            f"{path} {verb}: digest {report['digest']} (tenant {tenant_id}, "
+            f"{path} {verb}: {what} {report['anchored']} (tenant {tenant_id}, "
             f"block {report['blockNumber']})"
         )
+        if report["bundle"]:
+            out.print(f"its proof bundle (with the salt: keep it) is {report['bundle']}")
     else:
         verb = "was already anchored" if report["already"] else "anchored"
         out.print(
@@ -110,7 +126,7 @@ def anchor_cmd(
 @click.option(
     "--bundle",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The file's proof bundle (for a file anchored in a batch).",
+    help="The file's proof bundle (a batch member, or a file anchored alone with hiding).",
 )
 @click.option(
     "--offline",
@@ -136,8 +152,8 @@ def verify_cmd(
     algorithm: str,
     as_json: bool,
 ) -> None:
-    """Check that PATH was anchored: with --bundle for a batch member, else as a digest."""
-    from offchain.anchoring.files import verify_file
+    """Check that PATH was anchored: with its --bundle (hiding or plain), else as a plain digest."""
+    from offchain.anchoring.verify import verify_file
 
     report = verify_file(
         env, path, bundle, offline=offline, allow_revoked=allow_revoked, algorithm=algorithm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,7 @@ from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._logs import contract_events
 from offchain.cli._output import (
     emit_json,
+    err,
     json_option,
     listing,
     out,
@@ -40,20 +42,54 @@ metadata_hash_option = click.option(
     default="0x" + "00" * 32,
     help="Content hash of the metadata document (0x + 64 hex digits).",
 )
+metadata_file_option = click.option(
+    "--metadata-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Hash this metadata document locally (SHA-256) and put only its hash on chain: with no "
+    "METADATA_URI, nothing readable about it is public.",
+)
+PUBLIC_URI_NOTE = (
+    "note: the metadata URI {uri!r} is stored on chain in the clear: anyone can read it and fetch "
+    "what it points to. For private metadata give no URI, only --metadata-file (its hash)."
+)
+
+
+def _metadata(metadata_hash: bytes, metadata_file: Path | None) -> bytes:
+    """The hash to send: ``--hash``, or the SHA-256 of ``--metadata-file`` (not both)."""
+    if metadata_file is None:
+        return metadata_hash
+    if any(metadata_hash):
+        raise click.UsageError("give --hash or --metadata-file, not both")
+    from offchain.anchoring.merkle import digest_file
+
+    return digest_file(metadata_file)
+
+
+def _note_public_uri(uri: str) -> None:
+    if uri:
+        err.print(PUBLIC_URI_NOTE.format(uri=uri), highlight=False, markup=False)
 
 
 @tenant.command("register")
-@click.argument("metadata_uri")
+@click.argument("metadata_uri", required=False, default="")
 @metadata_hash_option
+@metadata_file_option
 @account_option
 @tx_json_option
 @pass_env
 def tenant_register(
-    env: Env, metadata_uri: str, metadata_hash: bytes, account: str | None, as_json: bool
+    env: Env,
+    metadata_uri: str,
+    metadata_hash: bytes,
+    metadata_file: Path | None,
+    account: str | None,
+    as_json: bool,
 ) -> None:
-    """Register a tenant owned by the signer."""
-    result = env.client(account).registry.register(metadata_uri, metadata_hash)
+    """Register a tenant owned by the signer (METADATA_URI is public; it may be left out)."""
+    digest = _metadata(metadata_hash, metadata_file)
+    result = env.client(account).registry.register(metadata_uri, digest)
     report_tx(as_json, result, f"tenant {result.created} registered")
+    _note_public_uri(metadata_uri)
 
 
 @tenant.command("show")
@@ -264,8 +300,9 @@ def tenant_revoke_operator(
 
 @tenant.command("update-metadata")
 @click.argument("tenant_id", type=TENANT_ID)
-@click.argument("metadata_uri")
+@click.argument("metadata_uri", required=False, default="")
 @metadata_hash_option
+@metadata_file_option
 @account_option
 @tx_json_option
 @pass_env
@@ -274,12 +311,15 @@ def tenant_update_metadata(
     tenant_id: int,
     metadata_uri: str,
     metadata_hash: bytes,
+    metadata_file: Path | None,
     account: str | None,
     as_json: bool,
 ) -> None:
-    """Replace the tenant's metadata URI and hash (tenant owner)."""
-    result = env.client(account).registry.update_metadata(tenant_id, metadata_uri, metadata_hash)
+    """Replace the tenant's metadata URI (public; may be left out) and hash (tenant owner)."""
+    digest = _metadata(metadata_hash, metadata_file)
+    result = env.client(account).registry.update_metadata(tenant_id, metadata_uri, digest)
     report_tx(as_json, result, f"tenant {tenant_id} metadata updated")
+    _note_public_uri(metadata_uri)
 
 
 @tenant.command("transfer")

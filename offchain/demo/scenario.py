@@ -206,8 +206,9 @@ def run(
         show_progress=False,
     )
     sent += 1
-    tx(anchor_file(globex, single, result.tenants["globex"], "sha256"))
-    tx(anchor_file(globex, revoked, result.tenants["globex"], "sha256"))
+    # Plain digests (public files): verified without a bundle, revoked by their digest.
+    tx(anchor_file(globex, single, result.tenants["globex"], "sha256", hiding=False))
+    tx(anchor_file(globex, revoked, result.tenants["globex"], "sha256", hiding=False))
     from offchain.anchoring.merkle import digest_file
 
     tx(globex.anchor.revoke(digest_file(revoked), 1))

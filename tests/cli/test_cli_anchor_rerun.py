@@ -1,4 +1,7 @@
-"""``leasehold anchor DIR`` again after a file changed: a new batch, and no proof destroyed."""
+"""``leasehold anchor DIR`` again after a file changed: a new batch, and no proof destroyed.
+
+Hiding (the default): a rerun on the same content reuses the salts its bundles hold (or those of a
+set kept under ``.previous/``), so it finds the same root; a change gets fresh salts."""
 
 from __future__ import annotations
 

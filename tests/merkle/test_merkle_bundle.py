@@ -42,7 +42,8 @@ def test_bundle_json_carries_every_field_the_format_names(bundles):
     data = json.loads(bundles[1].to_json())
 
     assert data == {
-        "schema": 1,
+        "schema": 2,
+        "kind": "plain",
         "algorithm": "sha256",
         "leafEncoding": ["bytes32"],
         "leaf": "0x" + bundles[1].leaf.hex(),
@@ -146,14 +147,18 @@ def _valid(bundles) -> dict:
     ("change", "message"),
     [
         (lambda d: d.pop("root"), "field 'root' is missing"),
-        (lambda d: d.update(schema=2), "schema 2 is not supported"),
+        (lambda d: d.update(schema=3), "schema 3 is not supported"),
+        (lambda d: d.update(kind="secret"), "kind 'secret' is not supported"),
+        (lambda d: d.update(kind="hiding"), "field 'digest' is missing"),
         (lambda d: d.update(algorithm="md5"), "unsupported digest algorithm 'md5'"),
         (lambda d: d.update(leafEncoding=["uint256"]), "leafEncoding"),
         (lambda d: d.update(leaf="0x1234"), "leaf must be 0x and 64 hex digits"),
         (lambda d: d.update(leaf="0x" + "zz" * 32), "leaf is not hex"),
         (lambda d: d.update(proof=["0x" + "11" * 32] * 65), "proof has 65 elements, at most 64"),
         (lambda d: d.update(proof=["nope"]), r"proof\[0\] must be 0x and 64 hex digits"),
-        (lambda d: d.update(count=0), "count must be at least 1"),
+        (lambda d: d.update(count=-1), "count must be at least 0"),
+        (lambda d: d.update(count=0), r"alone \(count 0\) has an empty proof"),
+        (lambda d: d.update(schema=1, count=0), "count must be at least 1"),
         (lambda d: d.update(chainId="31337"), "field 'chainId' must be a int, got str"),
         (lambda d: d.update(chainId=True), "field 'chainId' must be a int, got bool"),
         (lambda d: d.update(contract="0x1234"), "contract must be a 0x address"),
@@ -168,6 +173,17 @@ def test_a_malformed_bundle_is_refused_naming_the_problem(bundles, change, messa
 
     with pytest.raises(BundleFormatError, match=message):
         ProofBundle.from_dict(data, "b.json")
+
+
+def test_a_schema_1_bundle_is_still_read_as_plain(bundles):
+    data = _valid(bundles)
+    del data["kind"]
+    data["schema"] = 1
+
+    old = ProofBundle.from_dict(data)
+
+    assert old == bundles[0]
+    verify_offline(old, content=CONTENTS[0])
 
 
 def test_a_bundle_that_is_not_json_is_refused_naming_the_file(tmp_path):

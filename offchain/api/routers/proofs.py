@@ -18,7 +18,10 @@ from offchain.exceptions import BundleFormatError, BundleVerificationError
 
 router = APIRouter(tags=["anchors"])
 
-_BUNDLE_BODY = Body(description="A proof bundle, as 'leasehold anchor' writes them")
+_BUNDLE_BODY = Body(
+    description="A proof bundle, as 'leasehold anchor' writes them: schema 2 (hiding, with its "
+    "'digest' and 'salt', or plain) or schema 1 (plain)"
+)
 
 
 @router.post("/proofs/verify", response_model=VerifyOut)
@@ -27,30 +30,44 @@ async def verify_proof(
     on_chain_verify: OnChainVerify,
     bundle: dict[str, Any] = _BUNDLE_BODY,
     onchain: bool = Query(False, description="Also ask the chain (verifyInclusion)"),
-    digest: str | None = Query(None, description="The file's digest, to match the leaf"),
+    digest: str | None = Query(
+        None,
+        description="The file's digest (the bundle's algorithm), to check the file is the one "
+        "the bundle proves: the leaf of a plain bundle, or what the salt opens in a hiding one",
+    ),
 ) -> Response:
-    """Check a proof bundle: its proof, its root's anchor in the mirror, maybe the chain."""
+    """Check a proof bundle: its salt and proof, its root's anchor in the mirror, maybe the chain.
+
+    A hiding bundle carries the salt that opens its leaf; the leaf is
+    ``keccak256("leasehold:salted-leaf:v1" ‖ salt ‖ digest)`` (see docs/privacy.md).
+    """
     return await _verify(port, bundle, onchain and on_chain_verify, digest)
 
 
 async def _verify(
     port: MirrorPort, data: dict[str, Any], onchain: bool, digest: str | None
 ) -> Response:
-    from offchain.anchoring.bundle import ProofBundle, verify_offline, verify_onchain
+    from offchain.anchoring.bundle import (
+        ProofBundle,
+        check_file_digest,
+        verify_offline,
+        verify_onchain,
+    )
 
     try:
         bundle = ProofBundle.from_dict(data, "posted bundle")
     except BundleFormatError as exc:
         raise ApiError(400, "bad_bundle", " ".join(str(exc).split())) from None
     base = {"leaf": hex32(bundle.leaf), "root": hex32(bundle.root), "on_chain": onchain}
+    alone = bundle.count == 0  # a digest anchored with DataAnchor.anchor, not a batch
 
     def verdict(ok: bool, message: str, **extra: Any) -> Response:
         out = VerifyOut.model_validate({"verified": ok, "message": message, **base, **extra})
         return model_response(out)
 
-    if digest is not None and digest_param(digest) != bundle.leaf:
-        return verdict(False, f"the file's digest {digest} is not the bundle's leaf")
     try:
+        if digest is not None:
+            check_file_digest(bundle, digest_param(digest), "the file")
         verify_offline(bundle)
     except BundleVerificationError as exc:
         return verdict(False, str(exc))
@@ -66,8 +83,9 @@ async def _verify(
             f"{port.addresses['DataAnchor']}",
         )
     record, _ = read_pinned(port, lambda v: v.anchor(bundle.root))
-    if record is None or not record.count:
-        return verdict(False, f"root {hex32(bundle.root)} is not an anchored batch (yet)")
+    if record is None or alone != (record.count == 0):
+        what = "a digest anchored alone" if alone else "an anchored batch"
+        return verdict(False, f"root {hex32(bundle.root)} is not {what} (yet)")
     facts = {
         "tenant_id": record.tenant_id,
         "timestamp": record.timestamp,
@@ -93,9 +111,10 @@ async def _verify(
             False, f"tenant {record.tenant_id} revoked the anchor at {record.revoked_at}", **facts
         )
     where = "the mirror and the chain agree" if onchain else "per the mirror"
+    what = "digest is" if alone else f"leaf is in batch {hex32(bundle.root)}"
     return verdict(
         True,
-        f"leaf is in batch {hex32(bundle.root)} anchored by tenant "
+        f"{bundle.kind} {what} anchored by tenant "
         f"{record.tenant_id} in block {record.block_number} ({where})",
         **facts,
     )
