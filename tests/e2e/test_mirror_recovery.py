@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _mirror_chain import PROVIDER_ROLE
 from _oracle import wait_until_equal
 from _proxy import Call, FaultProxy, Faults
 
@@ -146,6 +147,34 @@ def test_a_node_dropping_a_blocks_last_log_is_caught_by_the_journal_check_and_re
     proxy.rewrite = None  # the node is honest again; no later event of DataAnchor is needed
     wait_until_equal(mirror, chain, contracts, accounts, timeout=RECOVERY)
     assert mirror.resyncs >= 1
+
+
+# ------------------------------------------------------------------------------------- case 3
+
+
+def test_a_node_dropping_role_logs_is_caught_because_roles_are_journaled(
+    contracts, accounts, chain, admin, proxy, make_mirror, tmp_path
+):
+    registry = contracts["TenantRegistry"]
+    mirror = make_mirror(proxy.url, journal_check_interval=0.05,
+                         snapshot_path=tmp_path / "mirror.sqlite")  # fmt: skip
+    mirror.start()
+    wait_until_equal(mirror, chain, contracts, accounts, timeout=RECOVERY)
+    account = accounts[5]
+    topic = "0x" + bytes(12).hex() + account.address[2:].lower()
+
+    def drop_role_logs(item: Call, result: Any) -> Any:
+        if item.get("method") != "eth_getLogs" or not isinstance(result, list):
+            return result
+        return [e for e in result if len(e["topics"]) < 3 or e["topics"][2].lower() != topic]
+
+    proxy.rewrite = drop_role_logs  # every RoleGranted and RoleChanged about the account
+    registry.grantRole(PROVIDER_ROLE, account, sender=admin)
+    wait_for(lambda: "DIFFER" in mirror.status().last_error, "the journal check's finding")
+    assert not mirror.view().has_role(PROVIDER_ROLE, account.address)
+    proxy.rewrite = None
+    wait_until_equal(mirror, chain, contracts, accounts, timeout=RECOVERY)
+    assert mirror.view().has_role(PROVIDER_ROLE, account.address)
 
 
 # ------------------------------------------------------------------------------------- case 5
