@@ -8,7 +8,7 @@ cannot answer the journal check; the snapshot is then trusted on its hash, excep
 from __future__ import annotations
 
 from offchain.chain.rpc import RpcClient
-from offchain.exceptions import SnapshotError
+from offchain.exceptions import RpcError, SnapshotError
 from offchain.mirror.audit import Auditor
 from offchain.mirror.state import MirrorState
 from offchain.mirror.store import SnapshotInfo, SnapshotStore
@@ -53,8 +53,14 @@ def confirm(
             f"its block {info.block_number} has timestamp {info.block_timestamp} where the "
             f"chain has {timestamp}: the file was edited",
         )
-    check = auditor.check_journal(state)
-    if check.error and strict:
-        raise SnapshotError(where, f"its journal cannot be checked ({check.error})")
-    if not check.error and not check.ok:
-        raise SnapshotError(where, check.describe())
+    try:
+        check = auditor.check_journal(state)
+        error, ok, described = check.error, check.ok, check.describe()
+    except (RpcError, ConnectionError):
+        raise  # the chain could not be asked: keep the file, retry later
+    except Exception as exc:  # an answer that does not decode (no state there, e.g. eth-tester)
+        error, ok, described = f"undecodable journal() answer ({exc})", False, ""
+    if error and strict:
+        raise SnapshotError(where, f"its journal cannot be checked ({error})")
+    if not error and not ok:
+        raise SnapshotError(where, described)
