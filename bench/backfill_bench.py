@@ -73,7 +73,8 @@ def generate(events: int) -> list[list[dict[str, Any]]]:
         blocks.append(logs.logs[len(logs.logs) - len(events) :])
 
     reg, mkt = "TenantRegistry", "LeaseMarket"
-    block((reg, "RoleGranted", {"role": b"\x07" * 32, "account": PROVIDER, "sender": OWNER}))
+    role = {"role": b"\x07" * 32, "account": PROVIDER, "sender": OWNER}
+    block((reg, "RoleGranted", role), (reg, "RoleChanged", {**role, "granted": True}))
     block(
         (
             reg,

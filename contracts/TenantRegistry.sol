@@ -382,7 +382,8 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
 
     /// @dev Completes OpenZeppelin's two-step default-admin transfer: the new default admin also takes
     /// every platform role the previous one held (ADMIN_ROLE, PROVIDER_ROLE), and the previous one keeps
-    /// none, so no power outlives the handover. OpenZeppelin's RoleGranted/RoleRevoked events report it.
+    /// none, so no power outlives the handover. OpenZeppelin's RoleGranted/RoleRevoked and the journaled
+    /// RoleChanged events report it.
     function _acceptDefaultAdminTransfer() internal override {
         address previous = defaultAdmin();
         (address next,) = pendingDefaultAdmin();
@@ -393,6 +394,33 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
 
     function _moveRole(bytes32 role, address from, address to) private {
         if (_revokeRole(role, from)) _grantRole(role, to);
+    }
+
+    // ------------------------------------------------------------------------- role journal
+
+    /// @dev Every role grant (constructor, grantRole, the admin handover) passes here: journal it.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted) _journalRole(role, account, true);
+    }
+
+    /// @dev Every revocation and renunciation passes here: journal it.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked) _journalRole(role, account, false);
+    }
+
+    /// @dev The one place a role change is journaled and announced with its `seq`.
+    function _journalRole(bytes32 role, address account, bool granted) private {
+        uint64 seq = _nextSeq();
+        address sender = _msgSender();
+        _append(
+            seq,
+            abi.encodePacked(
+                RoleChanged.selector, role, bytes32(uint256(uint160(account))), abi.encode(granted, sender, seq)
+            )
+        );
+        emit RoleChanged(role, account, granted, sender, seq);
     }
 
     // ------------------------------------------------------------------------------- internals

@@ -188,6 +188,28 @@ class JournalGapError(LeaseholdError, RuntimeError):
         )
 
 
+class JournalMismatchError(LeaseholdError, RuntimeError):
+    """The mirror's journal heads differ from the contracts' at the mirror's block hash."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            f"{description}: the mirror missed or misapplied an event (a node dropped a log?); "
+            "repairing from a snapshot the chain confirms, else from the deploy block"
+        )
+
+
+class NodeBehindError(LeaseholdError, ConnectionError):
+    """The node's head is below the mirror's block on the same chain: it is lagging, not forked."""
+
+    def __init__(self, head: int, applied: int) -> None:
+        self.head = head
+        self.applied = applied
+        super().__init__(
+            f"the node's head {head} is behind the mirror's block {applied} on the same chain: "
+            "waiting for it to catch up (add a --rpc fallback to fail over)"
+        )
+
+
 class StaleViewError(LeaseholdError, RuntimeError):
     """A read view outlived its block: the mirror applied or retracted blocks since."""
 

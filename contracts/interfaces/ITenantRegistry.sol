@@ -14,7 +14,8 @@ import {IJournal} from "./IJournal.sol";
 /// PROVIDER_ROLE (`Roles.PROVIDER_ROLE`), which runs pools in the lease market; MARKET_ROLE (the
 /// LeaseMarket contract) spends operator allowances. Accepting a default-admin transfer completes the
 /// handover: the new default admin also receives every ADMIN_ROLE and PROVIDER_ROLE the previous one
-/// held, and the previous one keeps none. Role events are OpenZeppelin's and are not journaled.
+/// held, and the previous one keeps none. Every role change also emits `RoleChanged`, which is
+/// journaled (OpenZeppelin's RoleGranted/RoleRevoked carry no `seq`), so the journal covers roles too.
 /// Who may do what, in every contract: docs/roles.md.
 ///
 /// Suspension (Active→Suspended) stops what commits a tenant further: no new leases, no extensions,
@@ -155,6 +156,15 @@ interface ITenantRegistry is IJournal {
     /// @param maxUnits Most units the tenant may hold at once in that class (0: none)
     /// @param seq Journal sequence number
     event QuotaSet(uint64 indexed tenantId, bytes32 indexed resourceClass, uint64 maxUnits, uint64 seq);
+
+    /// @notice A role was granted or revoked (beside OpenZeppelin's RoleGranted or RoleRevoked, and
+    /// journaled, which those are not). Emitted only when the role actually changed hands.
+    /// @param role The role
+    /// @param account The account that received or lost it
+    /// @param granted True for a grant, false for a revocation or renunciation
+    /// @param sender The caller that made the change
+    /// @param seq Journal sequence number
+    event RoleChanged(bytes32 indexed role, address indexed account, bool granted, address sender, uint64 seq);
 
     /// @notice An admin changed the registration policy.
     /// @param policy The new policy

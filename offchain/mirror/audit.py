@@ -5,7 +5,8 @@
   ``eth_call`` per contract, EIP-1898 ``{"blockHash": …, "requireCanonical": true}``). Equal heads
   mean the mirror applied exactly the chain's journaled events, in order.
 - :meth:`Auditor.audit`: every mirrored entity (or a random sample) is compared with the
-  contracts' views at that block hash, as are the limits of every operator grant and the payout
+  contracts' views at that block hash, as are ``hasRole`` of every platform role for every account
+  the mirror knows of (holding it or not), the limits of every operator grant and the payout
   address and pending handover of every provider the mirror knows, plus the counters
   (``tenantCount``, ``poolCount``) and the market's books: what it holds of its asset (native
   balance or token balance) >= Σ free + Σ reserved + Σ claimable. Only a shortfall is a
@@ -29,6 +30,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
 from offchain.chain.decode import canonical_type, contract_abi, keccak256, to_checksum
+from offchain.chain.values import ADMIN_ROLE, MARKET_ROLE, PROVIDER_ROLE
 from offchain.exceptions import RpcError, StaleViewError
 from offchain.mirror.entities import Account, Anchor, Kind, Lease, OperatorLimits, Pool, Tenant
 from offchain.mirror.journal import ZERO_HEAD
@@ -36,6 +38,7 @@ from offchain.mirror.state import MirrorState
 from offchain.mirror.view import View
 
 ZERO_ADDRESS = "0x" + "00" * 20
+DEFAULT_ADMIN_ROLE = bytes(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +288,21 @@ class Auditor:
         for provider in sorted(providers):
             keys.append((Kind.PAYOUT, provider))
             keys.append((Kind.PENDING_HANDOVER, provider))
+        # Roles: an account missing a role is absent from the table, so ask about each platform
+        # role (and every role seen) for every account the mirror knows of.
+        roles = {DEFAULT_ADMIN_ROLE, ADMIN_ROLE, PROVIDER_ROLE, MARKET_ROLE}
+        roles.update(role for role, _ in s.roles)
+        people = (
+            {account for _, account in s.roles} | set(s.tenants_by_owner)
+            | set(s.pools_by_provider) | {operator for _, operator in grants}
+            | set(self.addresses.values())
+        )  # fmt: skip
+        keys.extend(
+            (Kind.ROLE, (role, account))
+            for role in sorted(roles)
+            for account in sorted(people)
+            if (role, account) not in s.roles
+        )
         if sample is not None and sample < len(keys):
             keys = rng.sample(keys, sample)
         values = [(kind, key, _mirrored(s, kind, key)) for kind, key in keys]
@@ -326,7 +344,7 @@ class Auditor:
         if kind == Kind.POLICY:
             return self._scalar(table, key, int(value), "TenantRegistry", "registrationPolicy")
         if kind == Kind.ROLE:
-            return self._scalar(table, key, True, "TenantRegistry", "hasRole", *key)
+            return self._scalar(table, key, bool(value), "TenantRegistry", "hasRole", *key)
         if kind == Kind.POOL:
             p: Pool = value
             pool = (p.capacity, p.allocated, p.price_per_unit_second, p.min_duration,

@@ -37,7 +37,7 @@ from typing import Any
 
 from offchain.chain.decode import Decoder
 from offchain.chain.rpc import RpcClient
-from offchain.exceptions import ReorgTooDeepError, RpcError
+from offchain.exceptions import NodeBehindError, ReorgTooDeepError, RpcError
 from offchain.mirror.entities import Change, Changes
 from offchain.mirror.follow_types import (
     BlockRecord,
@@ -53,6 +53,8 @@ from offchain.mirror.runners import PollingRunner, Runner
 from offchain.mirror.state import ZERO_HASH, MirrorState
 
 log = logging.getLogger("offchain.mirror.follower")
+
+KNOWN_HASHES = 4096  # final blocks whose hash the follower remembers (to tell a lagging node)
 
 
 def _int(value: Any) -> int:
@@ -95,6 +97,10 @@ class Follower:
         self.final_number = state.number  # the newest applied block known final
         self.final_hash = state.block_hash
         self.final_timestamp = state.timestamp
+        # Hashes of blocks known final on our chain (chunk ends, finalized blocks), newest last.
+        self.known: dict[int, str] = {}
+        if state.block_hash != ZERO_HASH:
+            self._remember(state.number, state.block_hash)
         self.status = FollowerStatus(chunk_blocks=self.config.chunk_blocks)
         self.reader = ChunkReader(rpc, self.addresses, self.config, self.status)
         self._finality = self.config.finality if self.config.finality != "auto" else ""
@@ -156,6 +162,8 @@ class Follower:
         if head.number < state.number or (
             head.number == state.number and head.hash != state.block_hash
         ):
+            if head.number < state.number and self._on_our_chain(head):
+                raise NodeBehindError(head.number, state.number)  # wait for it, never a reorg
             self._reorg()
             return True
 
@@ -246,7 +254,19 @@ class Follower:
     def _backfill(self, start: int, end: int, on_chunk: Callable[[int], None] | None) -> None:
         state = self.state
         log.info("backfill blocks %d..%d", start, end)
-        for to_block, logs, header in self.reader.chunks(start, end):
+        for to_block, logs, header, first in self.reader.chunks(start, end):
+            if first["parentHash"] != state.block_hash:
+                # The chunk does not continue what was applied: a reorg below it, or a node
+                # answering from another fork. Never apply it across the fork.
+                self._check_still_canonical(state.number, state.block_hash)
+                raise RpcError(
+                    "eth_getLogs",
+                    -32603,
+                    f"block {_int(first['number'])} does not follow block {state.number} "
+                    f"({state.block_hash[:10]}…): the node answered from another fork; "
+                    "reading again",
+                    "",
+                )
             events = self.decoder.decode_many(logs)
             state.begin()
             try:
@@ -259,6 +279,7 @@ class Follower:
                 gc.freeze()
             self.final_number, self.final_hash = to_block, header["hash"]
             self.final_timestamp = state.timestamp
+            self._remember(to_block, header["hash"])
             status = self.status
             status.applied = status.applied_finalized = to_block
             status.events_applied += len(events)
@@ -352,6 +373,45 @@ class Follower:
         state.end(state.number, header["hash"], _int(header["timestamp"]))
         self.final_number, self.final_hash = state.number, header["hash"]
         self.final_timestamp = state.timestamp
+        self._remember(state.number, header["hash"])
+
+    # ----------------------------------------------------------------------------- continuity
+
+    def _remember(self, number: int, block_hash: str) -> None:
+        known = self.known
+        known[number] = block_hash
+        if len(known) > KNOWN_HASHES:
+            del known[next(iter(known))]
+
+    def _hash_at(self, number: int) -> str | None:
+        """Our chain's hash at ``number`` when the follower knows it (window or final blocks)."""
+        for record in self.window:
+            if record.number == number:
+                return record.hash
+        if number == self.state.number:
+            return self.state.block_hash
+        return self.known.get(number)
+
+    def _on_our_chain(self, head: Follower._Head) -> bool:
+        """Whether a head below the state's block is on our chain (a lagging node), judged by the
+        newest block at or below it whose hash we know."""
+        ours = self._hash_at(head.number)
+        if ours is not None:
+            return ours == head.hash
+        below = [n for n in self.known if n < head.number]
+        if not below:
+            return False  # nothing known to compare: the reorg path (and resync) decides
+        number = max(below)
+        header = self.rpc.call("eth_getBlockByNumber", [hex(number), False])
+        return isinstance(header, dict) and header.get("hash") == self.known[number]
+
+    def _check_still_canonical(self, number: int, block_hash: str) -> None:
+        """Raise :class:`ReorgTooDeepError` when a block applied as final left the chain."""
+        if number < 0:
+            return
+        header = self.rpc.call("eth_getBlockByNumber", [hex(number), False])
+        if isinstance(header, dict) and header.get("hash") != block_hash:
+            raise ReorgTooDeepError(number, self.final_number)
 
     # ---------------------------------------------------------------------------------- reorg
 
@@ -418,6 +478,7 @@ class Follower:
         while window and window[0].number <= finalized:
             record = window.popleft()
             done.extend(record.changes)
+            self._remember(record.number, record.hash)
         self.final_number, self.final_hash = record.number, record.hash
         self.final_timestamp = record.timestamp
         self.status.applied_finalized = record.number

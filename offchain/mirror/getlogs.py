@@ -18,7 +18,8 @@ from offchain.chain.rpc import RpcClient
 from offchain.exceptions import RangeTooLargeError, RpcError
 from offchain.mirror.follow_types import FollowerConfig, FollowerStatus, Header, LogDict
 
-Chunk = tuple[int, list[LogDict], Header]  # (last block, its logs, the last block's header)
+# (last block, its logs, the last block's header, the first block's header)
+Chunk = tuple[int, list[LogDict], Header, Header]
 
 
 class ChunkReader:
@@ -83,25 +84,34 @@ class ChunkReader:
             cursor = stop + 1
 
     def _fetch_chunk(self, start: int, end: int) -> Chunk:
-        """Logs of ``start..end`` and the header of ``end`` (worker thread)."""
-        answers = self.rpc.batch(
-            [
-                ("eth_getLogs", [self._filter(start, end)]),
-                ("eth_getBlockByNumber", [hex(end), False]),
-            ]
-        )
-        logs, header = answers
-        if isinstance(header, Exception):
-            raise header
-        if not isinstance(header, dict):
-            raise RpcError("eth_getBlockByNumber", -32603, f"block {end} not found", "")
+        """Logs of ``start..end`` and the headers of ``start`` and ``end`` (worker thread).
+
+        The headers chain the chunk to its neighbours by parent hash (the follower checks that);
+        the logs must agree with them (a log of block ``start`` or ``end`` carries that header's
+        hash, and all logs of one block carry one hash), else the node answered from two forks and
+        the chunk is read again."""
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_getLogs", [self._filter(start, end)]),
+            ("eth_getBlockByNumber", [hex(end), False]),
+        ]
+        if start != end:
+            calls.append(("eth_getBlockByNumber", [hex(start), False]))
+        answers = self.rpc.batch(calls)
+        logs, header = answers[0], answers[1]
+        first = answers[2] if start != end else header
+        for number, found in ((end, header), (start, first)):
+            if isinstance(found, Exception):
+                raise found
+            if not isinstance(found, dict):
+                raise RpcError("eth_getBlockByNumber", -32603, f"block {number} not found", "")
         if isinstance(logs, RangeTooLargeError):
             logs = self._split(start, end)
         elif isinstance(logs, Exception):
             raise logs
         else:
             self._adapt(end - start + 1, len(logs))
-        return end, logs, header
+        _check_consistent(logs, {start: first["hash"], end: header["hash"]})
+        return end, logs, header, first
 
     def _split(self, start: int, end: int) -> list[LogDict]:
         """Logs of ``start..end`` after the node refused the range: halve until it answers."""
@@ -136,3 +146,25 @@ class ChunkReader:
 
     def _filter(self, start: int, end: int) -> dict[str, Any]:
         return {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
+
+
+def _check_consistent(logs: list[LogDict], hashes: dict[int, str]) -> None:
+    """Refuse logs that disagree with the chunk's headers or with each other about a block's hash.
+
+    Raises:
+        RpcError: the node answered from two forks (retried: the chunk is read again).
+    """
+    seen: dict[int, Any] = dict(hashes)
+    for entry in logs:
+        raw = entry["blockNumber"]
+        number = int(raw, 16) if isinstance(raw, str) else int(raw)
+        block_hash = entry.get("blockHash")
+        expected = seen.setdefault(number, block_hash)
+        if block_hash != expected:
+            raise RpcError(
+                "eth_getLogs",
+                -32603,
+                f"a log of block {number} has hash {block_hash} where {expected} was read: "
+                "the chain reorganized while the chunk was read; reading it again",
+                "",
+            )

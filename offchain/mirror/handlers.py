@@ -217,18 +217,19 @@ def _policy_changed(state: MirrorState, ev: Event) -> Deltas:
     return [(_POLICY, 0, before, RegistrationPolicy(policy) or None)]
 
 
+@_handles("TenantRegistry.RoleChanged", "role account granted sender seq")
+def _role_changed(state: MirrorState, ev: Event) -> Deltas:
+    """Roles follow the journaled RoleChanged (OpenZeppelin's RoleGranted and RoleRevoked beside it
+    carry no seq: a node that dropped one of those would leave no trace in the journal)."""
+    role, account, granted, _, _ = ev.args
+    key = (role, account)
+    return [(_ROLE, key, state.roles.get(key), True if granted else None)]
+
+
 @_handles("TenantRegistry.RoleGranted", "role account sender")
-def _role_granted(state: MirrorState, ev: Event) -> Deltas:
-    role, account, _ = ev.args
-    key = (role, account)
-    return [(_ROLE, key, state.roles.get(key), True)]
-
-
 @_handles("TenantRegistry.RoleRevoked", "role account sender")
-def _role_revoked(state: MirrorState, ev: Event) -> Deltas:
-    role, account, _ = ev.args
-    key = (role, account)
-    return [(_ROLE, key, state.roles.get(key), None)]
+def _role_event_of_openzeppelin(state: MirrorState, ev: Event) -> Deltas:
+    return []  # the RoleChanged of the same change carries it
 
 
 @_handles("DataAnchor.Anchored", "digest tenantId timestamp seq")

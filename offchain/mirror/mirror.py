@@ -35,20 +35,22 @@ from offchain.chain.rpc import RpcClient
 from offchain.exceptions import (
     DecodeError,
     JournalGapError,
+    JournalMismatchError,
     ManifestError,
     MirrorStateError,
     MirrorTimeoutError,
     ReorgTooDeepError,
     RpcError,
     SnapshotError,
-    StaleViewError,
 )
 from offchain.mirror.audit import Auditor, AuditReport, JournalCheck
-from offchain.mirror.entities import Anchor, Changes, Lease, Pool, Tenant
+from offchain.mirror.entities import Changes
 from offchain.mirror.follow_types import FollowerConfig
 from offchain.mirror.follower import Follower
 from offchain.mirror.handlers import check_handlers
 from offchain.mirror.notify import Notification, Subscribers
+from offchain.mirror.reads import Reads
+from offchain.mirror.resume import resume
 from offchain.mirror.runners import PollingRunner, Runner, WebsocketRunner
 from offchain.mirror.state import MirrorState
 from offchain.mirror.status import MirrorStatus, mirror_metrics, mirror_status
@@ -60,7 +62,8 @@ log = logging.getLogger("offchain.mirror.mirror")
 T = TypeVar("T")
 
 # Errors that following cannot repair in place: start again from the snapshot or the deploy block.
-_RESYNC_ERRORS = (ReorgTooDeepError, JournalGapError, MirrorStateError, DecodeError)
+_RESYNC_ERRORS = (ReorgTooDeepError, JournalGapError, JournalMismatchError, MirrorStateError,
+                  DecodeError)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -78,7 +81,7 @@ class MirrorConfig:
     check_manifest: bool = True  # check chain id, deploy blocks and code before following
 
 
-class Mirror:
+class Mirror(Reads):
     """Follows one deployment into memory; see the module docstring.
 
     Args:
@@ -121,6 +124,8 @@ class Mirror:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
+        self._repair: Exception | None = None  # a divergence found off the follower's thread
+        self._strict = False  # the next open trusts a snapshot only when the chain confirms it
         self._last_snapshot_at = 0.0
         self._last_journal_at = 0.0
         self._last_audit_at = 0.0
@@ -182,15 +187,17 @@ class Mirror:
         resyncs = 0
         while True:
             try:
+                self._take_repair()
                 busy = follower.step()
+                self._periodic()
             except _RESYNC_ERRORS as exc:
                 resyncs += 1
                 if resyncs > 2 or time.monotonic() > deadline:
                     raise  # the same failure again from a clean start: following cannot fix it
                 self._resync(exc)
+                self._open()
                 follower = self._require_follower()
                 continue
-            self._periodic()
             if not busy and self.state.number >= follower.status.head:
                 return self.view()
             if time.monotonic() > deadline:
@@ -204,41 +211,52 @@ class Mirror:
         return self.follower
 
     def _open(self) -> None:
-        """Check the manifest against the chain, resume from the snapshot, build the follower."""
-        self._phase = "starting"
+        """Check the manifest against the chain, resume from the snapshot, build the follower.
+
+        Also the second half of a resync: until it succeeds (RPC errors are retried by the
+        caller) the mirror keeps serving the state it had, in phase ``resync`` or ``error``."""
+        if self._phase != "resync":
+            self._phase = "starting"
         if self.config.check_manifest:
-            check_chain(self.manifest, self.rpc)
-        self.state = self._initial_state()
+            try:
+                check_chain(self.manifest, self.rpc)
+            except ManifestError:
+                self._phase = "error"  # another chain at this URL: not live, say why, retry
+                raise
+        state = self._initial_state()
+        old = self.state
+        if old is not state:
+            old.generation += 2  # views of the abandoned state go stale
+        self.state = state
+        if self.follower is not None:
+            self.follower.close()
         self.follower = self._new_follower(self.state)
         self._opened = True
+        self._strict = False
         self._last_snapshot_at = time.monotonic()
+        if self.resyncs:
+            self._announce_reset()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _announce_reset(self) -> None:
+        """Hook: a resync replaced the state (subscribers must re-read; notify.py announces it)."""
 
     def _initial_state(self) -> MirrorState:
         store = self.store
         if store is None or not store.exists():
             return MirrorState()
         try:
-            state, info = store.load()
-            header = self.rpc.call("eth_getBlockByNumber", [hex(info.block_number), False])
-            if not isinstance(header, dict) or header.get("hash") != info.block_hash:
-                raise SnapshotError(
-                    str(store.path),
-                    f"its block {info.block_number} ({info.block_hash[:10]}…) is not on the chain "
-                    f"any more (the chain has {(header or {}).get('hash', 'no such block')})",
-                )
-        except SnapshotError as exc:
+            state, info = resume(store, self.rpc, self.auditor, strict=self._strict)
+        except SnapshotError as exc:  # RPC errors propagate: retried, the file kept
             log.error("%s", exc)
             self._error = str(exc)
             store.reject()
             return MirrorState()
         if self.config.follower.freeze_gc:
             gc.freeze()
-        log.info(
-            "resumed from snapshot %s at block %d in %.2fs",
-            store.path,
-            info.block_number,
-            info.seconds,
-        )
+        log.info("resumed from snapshot %s at block %d in %.2fs", store.path, info.block_number,
+                 info.seconds)  # fmt: skip
         return state
 
     def _new_follower(self, state: MirrorState) -> Follower:
@@ -252,21 +270,31 @@ class Mirror:
         )
 
     def _resync(self, reason: Exception) -> None:
-        """Start again from the snapshot (if still canonical) or the deploy block."""
+        """Start again from the snapshot (if the chain still confirms it) or the deploy block.
+
+        No RPC here: the next :meth:`_open` does the reading, and is retried until it works."""
         log.error("resync: %s", reason)
         self.resyncs += 1
         self._error = f"resync after: {reason}"
         self._phase = "resync"
-        old = self.state
-        old.generation += 2  # views of the abandoned state go stale
+        self._opened = False
+        self._repair = None
+        # A wrong state (not a deep reorg) may be in the snapshot too: trust it only when the
+        # chain confirms its journal heads.
+        self._strict = not isinstance(reason, ReorgTooDeepError)
         if self.follower is not None:
             self.follower.close()
+            self.follower.status.phase = "resync"
         if self.store is not None:
             self.store.forget()
-        self.state = self._initial_state()
-        self.follower = self._new_follower(self.state)
         with self._cond:
             self._cond.notify_all()
+
+    def _take_repair(self) -> None:
+        """Raise a divergence another thread found (journal check, audit) on the follower's."""
+        repair, self._repair = self._repair, None
+        if repair is not None:
+            raise repair
 
     def _runner(self) -> Runner:
         interval = self.config.follower.poll_interval
@@ -285,6 +313,7 @@ class Mirror:
                     if runner is None:
                         runner = self._runner()
                         runner.start()
+                    self._take_repair()
                     busy = self._require_follower().step()
                     self._periodic()
                     pause = self.config.follower.error_backoff
@@ -295,17 +324,18 @@ class Mirror:
                     self._stop.wait(pause)  # a failure that repeats must not spin
                     pause = min(self.config.follower.max_error_backoff, pause * 2)
                 except (RpcError, ConnectionError, ManifestError, SnapshotError) as exc:
+                    if str(exc) != self._error:
+                        log.warning("mirror: %s (retrying in %.1fs)", exc, pause)
                     self._error = str(exc)
-                    log.warning("mirror: %s (retrying in %.1fs)", exc, pause)
                     self._stop.wait(pause)
                     pause = min(self.config.follower.max_error_backoff, pause * 2)
                 except Exception as exc:  # a bug: say so loudly, keep trying from a clean state
                     log.exception("mirror: unexpected error")
                     self._error = f"unexpected {type(exc).__name__}: {exc}"
-                    self._stop.wait(pause)
-                    pause = min(self.config.follower.max_error_backoff, pause * 2)
                     if self._opened:
                         self._resync(exc)
+                    self._stop.wait(pause)
+                    pause = min(self.config.follower.max_error_backoff, pause * 2)
         finally:
             if runner is not None:
                 runner.stop()
@@ -375,35 +405,6 @@ class Mirror:
 
     # -------------------------------------------------------------------------------- reads
 
-    def view(self) -> View:
-        """A read view pinned to the mirror's current block."""
-        return self.state.view()
-
-    def read(self, fn: Callable[[View], T], *, attempts: int = 100) -> T:
-        """``fn(view)`` on a fresh view, retried when the mirror moves meanwhile."""
-        for _ in range(attempts):
-            try:
-                return fn(self.state.view())
-            except StaleViewError:
-                continue
-        return fn(self.state.view())
-
-    def tenant(self, tenant_id: int) -> Tenant | None:
-        """The tenant at the current block."""
-        return self.read(lambda v: v.tenant(tenant_id))
-
-    def pool(self, pool_id: int) -> Pool | None:
-        """The pool at the current block."""
-        return self.read(lambda v: v.pool(pool_id))
-
-    def lease(self, lease_id: int) -> Lease | None:
-        """The lease at the current block."""
-        return self.read(lambda v: v.lease(lease_id))
-
-    def anchor(self, digest: bytes) -> Anchor | None:
-        """The anchor under a digest or root at the current block."""
-        return self.read(lambda v: v.anchor(digest))
-
     def wait_for_block(self, number: int, *, timeout: float = 30.0) -> View:
         """Block until the mirror has applied block ``number`` (read-your-writes); its view.
 
@@ -428,6 +429,9 @@ class Mirror:
         self._last_journal_at = time.monotonic()
         if not check.ok:
             log.error("%s", check.describe())
+            if not check.error:  # a wrong state, not a failed read: repair it
+                self._error = check.describe()
+                self._repair = JournalMismatchError(check.describe())
         return check
 
     def audit(self, *, sample: int | None = None, seed: int | None = None) -> AuditReport:
@@ -441,6 +445,9 @@ class Mirror:
             self.audit_divergences_total += len(report.divergences)
         if not report.ok:
             log.error("%s", report.describe())
+            if not report.error:  # a wrong state, not a failed read: repair it
+                self._error = report.describe()
+                self._repair = JournalMismatchError(report.describe())
         return report
 
     def _periodic(self) -> None:
@@ -456,6 +463,7 @@ class Mirror:
         interval = self.config.audit_interval
         if interval is not None and now - self._last_audit_at >= interval:
             self.audit(sample=self.config.audit_sample)
+        self._take_repair()
 
     # ------------------------------------------------------------------------------ status
 

@@ -312,12 +312,16 @@ class SnapshotStore:
                     where,
                     f"{name} holds {total} entries where the snapshot recorded {counts.get(name)}",
                 )
-        state.number = int(meta["block_number"])
-        state.block_hash = str(meta["block_hash"])
-        state.timestamp = int(meta["block_timestamp"])
+        try:
+            state.number = int(meta["block_number"])
+            state.block_hash = str(meta["block_hash"])
+            state.timestamp = int(meta["block_timestamp"])
+            written_at = float(meta["written_at"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SnapshotError(where, f"its meta table lacks a valid {exc} row") from None
         info = SnapshotInfo(
             where, state.number, state.block_hash, state.timestamp, self.chain_id,
-            float(meta["written_at"]), counts, 0, time.perf_counter() - started,
+            written_at, counts, 0, time.perf_counter() - started,
         )  # fmt: skip
         self.last = info
         return state, info

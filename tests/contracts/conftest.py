@@ -250,7 +250,7 @@ class JournalTracker:
         for abi in contract.contract_type.events:
             names = [i.name for i in abi.inputs]
             if names[-1:] != ["seq"]:
-                continue  # OpenZeppelin's role events are not journaled
+                continue  # OpenZeppelin's role events are not journaled (RoleChanged is)
             data_types = [i.canonical_type for i in abi.inputs if not i.indexed]
             signature = f"{abi.name}({','.join(i.canonical_type for i in abi.inputs)})"
             self.journaled[keccak(signature.encode())] = (data_types, len(data_types) - 1)

@@ -33,16 +33,20 @@ def test_granting_a_role_emits_role_granted(registry, admin, stranger, events, e
     receipt = registry.grantRole(PROVIDER_ROLE, stranger, sender=admin)
 
     assert events(receipt, registry) == [
-        expect("RoleGranted", role=PROVIDER_ROLE, account=stranger, sender=admin)
-    ]
+        expect("RoleGranted", role=PROVIDER_ROLE, account=stranger, sender=admin),
+        expect("RoleChanged", role=PROVIDER_ROLE, account=stranger, granted=True, sender=admin,
+               seq=registry.journal()[0]),
+    ]  # fmt: skip
 
 
 def test_revoking_a_role_emits_role_revoked(registry, admin, provider, events, expect):
     receipt = registry.revokeRole(PROVIDER_ROLE, provider, sender=admin)
 
     assert events(receipt, registry) == [
-        expect("RoleRevoked", role=PROVIDER_ROLE, account=provider, sender=admin)
-    ]
+        expect("RoleRevoked", role=PROVIDER_ROLE, account=provider, sender=admin),
+        expect("RoleChanged", role=PROVIDER_ROLE, account=provider, granted=False, sender=admin,
+               seq=registry.journal()[0]),
+    ]  # fmt: skip
     assert not registry.hasRole(PROVIDER_ROLE, provider)
 
 
@@ -72,8 +76,10 @@ def test_a_role_holder_renounces_its_own_role(registry, provider, events, expect
 
     assert not registry.hasRole(PROVIDER_ROLE, provider)
     assert events(receipt, registry) == [
-        expect("RoleRevoked", role=PROVIDER_ROLE, account=provider, sender=provider)
-    ]
+        expect("RoleRevoked", role=PROVIDER_ROLE, account=provider, sender=provider),
+        expect("RoleChanged", role=PROVIDER_ROLE, account=provider, granted=False,
+               sender=provider, seq=registry.journal()[0]),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("who", ["admin", "stranger"])

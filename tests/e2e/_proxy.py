@@ -4,6 +4,15 @@ Between the mirror and Anvil it forwards each request and, by a seeded random dr
 drops the connection, delays, answers HTTP 429 or 5xx, truncates the JSON, or refuses an
 ``eth_getLogs`` range wider than ``max_range`` blocks with a provider-style -32005 error. Counts of
 every fault it injected are in ``injected``.
+
+Faults that need the calls' meaning, each switched on by an attribute:
+
+- ``before``: ``(calls, batch) -> drop`` for each request before it is forwarded (to act on the
+  chain at a chosen moment, e.g. reorganize it while a backfill chunk is being read); True drops
+  the connection instead,
+- ``rewrite``: ``(call, result) -> result`` for every answer (drop a log, a block's last log...),
+- ``lag_at``: the node looks stuck at that block (heads, blocks, logs and calls above it hidden),
+- ``set_upstream``: another node at the same URL (a restarted devnet, another chain).
 """
 
 from __future__ import annotations
@@ -14,10 +23,14 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+Call = dict[str, Any]
+TAGS = ("latest", "pending", "safe", "finalized")
 
 
 @dataclass
@@ -43,6 +56,9 @@ class FaultProxy:
         self.injected: Counter[str] = Counter()
         self.forwarded = 0
         self.enabled = True
+        self.before: Callable[[list[Call], bool], bool] | None = None
+        self.rewrite: Callable[[Call, Any], Any] | None = None
+        self.lag_at: int | None = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,6 +78,14 @@ class FaultProxy:
                     time.sleep(proxy.faults.delay_seconds)
                 if fault in ("429", "503"):
                     self._send(int(fault), b"busy")
+                    return
+                if proxy.before or proxy.rewrite or proxy.lag_at is not None:
+                    meddled = proxy._meddle(body)
+                    if meddled is None:
+                        self.close_connection = True
+                        self.connection.close()
+                        return
+                    self._send(200, meddled)
                     return
                 refused = proxy._refuse_range(body)
                 data = refused if refused is not None else proxy._forward(body)
@@ -144,8 +168,62 @@ class FaultProxy:
             ]
         return json.dumps(answers if isinstance(payload, list) else answers[0]).encode()
 
+    def set_upstream(self, url: str) -> None:
+        """Forward to another node from now on (connections to the old one are dropped)."""
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    def _meddle(self, body: bytes) -> bytes | None:
+        """Forward the calls one by one through ``before``, ``lag_at`` and ``rewrite`` (None:
+        drop the connection)."""
+        payload = json.loads(body)
+        items: list[Call] = payload if isinstance(payload, list) else [payload]
+        before = self.before
+        if before is not None and before(items, isinstance(payload, list)):
+            with self.lock:
+                self.injected["before-drop"] += 1
+            return None
+        answers = [self._answer(item) for item in items]
+        return json.dumps(answers if isinstance(payload, list) else answers[0]).encode()
+
+    def _answer(self, item: Call) -> Any:
+        lag = self.lag_at
+        method, params = item.get("method"), list(item.get("params") or [])
+        if lag is not None:
+            hidden = self._hide(method, params, lag)
+            if hidden is not None:
+                return {"jsonrpc": "2.0", "id": item["id"], "result": hidden[0]}
+        answer = json.loads(self._forward(json.dumps({**item, "params": params}).encode()))
+        if lag is not None and method == "eth_getBlockByNumber" and params[0] in TAGS:
+            block = answer.get("result")
+            if isinstance(block, dict) and int(block["number"], 16) > lag:
+                answer = json.loads(self._forward(json.dumps(
+                    {**item, "params": [hex(lag), *params[1:]]}).encode()))  # fmt: skip
+        if self.rewrite is not None and "result" in answer:
+            answer["result"] = self.rewrite(item, answer["result"])
+        return answer
+
+    def _hide(self, method: Any, params: list[Any], lag: int) -> tuple[Any] | None:
+        """What a node stuck at ``lag`` answers for a call about later blocks (None: forward,
+        possibly with ``params`` narrowed in place)."""
+        if method == "eth_blockNumber":
+            return (hex(lag),)
+        if method == "eth_getBlockByNumber" and params[0] not in TAGS:
+            return (None,) if int(params[0], 16) > lag else None
+        if method == "eth_getLogs" and "toBlock" in params[0]:
+            query = dict(params[0])
+            if int(query["fromBlock"], 16) > lag:
+                return ([],)
+            if query["toBlock"] in TAGS or int(query["toBlock"], 16) > lag:
+                query["toBlock"] = hex(lag)
+            params[0] = query
+        return None
+
     def _forward(self, body: bytes) -> bytes:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is not None and (conn.host, conn.port) != (self.host, self.port):
+            conn.close()
+            conn = self._local.conn = None
         for _ in range(2):
             if conn is None:
                 conn = self._local.conn = http.client.HTTPConnection(

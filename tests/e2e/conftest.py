@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from _mirror_chain import ADMIN_DELAY, MARKET_ROLE, PROVIDER_ROLE, ZERO, fast_config
+from _oracle import assert_mirror_equals_chain
 
 from offchain.chain.abi import CONTRACTS
 from offchain.chain.manifest import Manifest, load_manifest, packaged_abi_sha256
@@ -116,3 +117,13 @@ def make_mirror(manifest: Manifest, rpc_url: str) -> Iterator[Any]:
     yield make
     for mirror in made:
         mirror.stop(snapshot=False)
+
+
+@pytest.fixture
+def oracle(chain: Any, contracts: dict[str, Any], accounts: Any) -> Any:
+    """``oracle(mirror, digests=())``: the whole state equals the chain's at the mirror's block."""
+
+    def check(mirror: Mirror, digests: Any = ()) -> None:
+        assert_mirror_equals_chain(mirror, chain, contracts, accounts, digests)
+
+    return check

@@ -99,9 +99,10 @@ class MirrorProcess:
             self.process.wait(timeout=10)
 
 
-def restart_and_check(manifest: Any, rpc_url: str, snapshot: Path) -> Mirror:
+def restart_and_check(manifest: Any, rpc_url: str, snapshot: Path, oracle: Any) -> Mirror:
     mirror = Mirror(manifest, rpc_url, config=fast_config(snapshot_path=snapshot))
     mirror.sync(timeout=120)
+    oracle(mirror)
     check = mirror.check_journal()
     assert check.ok, check.describe()
     report = mirror.audit()
@@ -129,7 +130,7 @@ def make_history(contracts: dict[str, Any], owner: Any, chain: Any, blocks: int)
 
 
 def test_kill_during_backfill_then_restart_applies_every_event_once(
-    contracts, tenant_owner, chain, manifest, manifest_path, rpc_url, tmp_path
+    contracts, tenant_owner, chain, manifest, manifest_path, rpc_url, tmp_path, oracle
 ):
     make_history(contracts, tenant_owner, chain, 90)
     chain.mine(70)  # push all of it below Anvil's finalized block (head - 64)
@@ -158,7 +159,7 @@ def test_kill_during_backfill_then_restart_applies_every_event_once(
     assert killed_at < final, "the process finished its backfill before the kill"
     resume_from = snapshot_block(snapshot)
     assert 1 < resume_from <= killed_at  # a snapshot from mid-backfill survived the kill
-    mirror = restart_and_check(manifest, rpc_url, snapshot)
+    mirror = restart_and_check(manifest, rpc_url, snapshot, oracle)
     try:
         assert mirror.resyncs == 0
         assert mirror.status().last_error == ""  # the snapshot was accepted, not set aside
@@ -172,7 +173,7 @@ def snapshot_block(path: Path) -> int:
 
 
 def test_kill_during_live_follow_then_restart_applies_every_event_once(
-    contracts, tenant_owner, chain, manifest, manifest_path, rpc_url, tmp_path
+    contracts, tenant_owner, chain, manifest, manifest_path, rpc_url, tmp_path, oracle
 ):
     tid = make_history(contracts, tenant_owner, chain, 30)
     chain.mine(70)
@@ -192,7 +193,7 @@ def test_kill_during_live_follow_then_restart_applies_every_event_once(
         anchor.anchor(tid, b"\xef" * 28 + i.to_bytes(4, "big"), sender=tenant_owner)
     resume_from = snapshot_block(snapshot)
     assert resume_from > 1
-    mirror = restart_and_check(manifest, rpc_url, snapshot)
+    mirror = restart_and_check(manifest, rpc_url, snapshot, oracle)
     try:
         assert mirror.status().last_error == ""
         assert mirror.view().anchor(b"\xef" * 28 + (4).to_bytes(4, "big")) is not None

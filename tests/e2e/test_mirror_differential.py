@@ -11,6 +11,7 @@ import random
 
 import pytest
 from _mirror_chain import Driver, fast_config
+from _oracle import assert_mirror_equals_chain
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def test_random_operations_leave_the_mirror_equal_to_the_chain(
             driver.step()
         head = chain.blocks.head.number
         view = live.wait_for_block(head, timeout=30)
+        assert_mirror_equals_chain(live, chain, contracts, accounts, driver.digests)
         check = live.check_journal()
         assert check.ok, check.describe()
         report = live.audit()
@@ -61,6 +63,7 @@ def test_random_operations_leave_the_mirror_equal_to_the_chain(
         fresh = Mirror(manifest, rpc_url, config=fast_config())
         try:
             fresh_view = fresh.sync(timeout=60)
+            assert_mirror_equals_chain(fresh, chain, contracts, accounts, driver.digests)
             assert (fresh_view.number, fresh_view.block_hash) == (view.number, view.block_hash)
             assert fresh.state.digest() == live.state.digest()
             # The backfill's indexes (kept per chunk) equal those the live mirror kept per block.

@@ -34,7 +34,8 @@ def history(contracts: dict[str, Any], accounts: Any, chain: Any, steps: int) ->
         driver.step()
 
 
-def assert_equal_to_chain(mirror: Mirror) -> None:
+def assert_equal_to_chain(mirror: Mirror, oracle: Any) -> None:
+    oracle(mirror)  # the whole state, read independently of the mirror's code
     check = mirror.check_journal()
     assert check.ok, check.describe()
     report = mirror.audit()
@@ -42,7 +43,7 @@ def assert_equal_to_chain(mirror: Mirror) -> None:
 
 
 def test_backfill_through_a_faulty_proxy_ends_equal_to_the_chain(
-    contracts, accounts, chain, manifest, proxy
+    contracts, accounts, chain, manifest, proxy, oracle
 ):
     history(contracts, accounts, chain, 40)
     chain.mine(70)  # below Anvil's finalized block: the backfill path with its ranges
@@ -51,7 +52,7 @@ def test_backfill_through_a_faulty_proxy_ends_equal_to_the_chain(
     try:
         mirror.sync(timeout=120)
         proxy.enabled = False  # check through a clean line
-        assert_equal_to_chain(mirror)
+        assert_equal_to_chain(mirror, oracle)
         assert mirror.follower is not None
         assert mirror.follower.status.range_splits > 0
     finally:
@@ -61,7 +62,7 @@ def test_backfill_through_a_faulty_proxy_ends_equal_to_the_chain(
 
 
 def test_live_follow_through_a_faulty_proxy_ends_equal_to_the_chain(
-    contracts, accounts, chain, manifest, proxy
+    contracts, accounts, chain, manifest, proxy, oracle
 ):
     mirror = Mirror(manifest, proxy.url, config=fast_config(rpc_attempts=10))
     mirror.rpc.backoff = 0.005
@@ -70,7 +71,7 @@ def test_live_follow_through_a_faulty_proxy_ends_equal_to_the_chain(
         history(contracts, accounts, chain, 30)
         mirror.wait_for_block(chain.blocks.head.number, timeout=60)
         proxy.enabled = False
-        assert_equal_to_chain(mirror)
+        assert_equal_to_chain(mirror, oracle)
     finally:
         mirror.stop(snapshot=False)
     assert sum(proxy.injected.values()) > 0
@@ -104,7 +105,7 @@ def test_all_endpoints_down_is_a_clear_status_and_the_mirror_resumes(
 
 
 def test_failover_follows_through_the_second_endpoint(
-    contracts, accounts, chain, manifest, rpc_url
+    contracts, accounts, chain, manifest, rpc_url, oracle
 ):
     broken = FaultProxy(rpc_url, Faults(drop=1.0), seed=2)
     healthy = FaultProxy(rpc_url, Faults(), seed=3)
@@ -113,7 +114,7 @@ def test_failover_follows_through_the_second_endpoint(
     try:
         history(contracts, accounts, chain, 10)
         mirror.sync(timeout=60)
-        assert_equal_to_chain(mirror)
+        assert_equal_to_chain(mirror, oracle)
         assert healthy.forwarded > 0
         assert mirror.rpc.status().endpoints[0].ok is False
     finally:

@@ -79,6 +79,10 @@ def test_journal_check_catches_a_mirror_that_missed_an_event(lease_id, mirror):
     assert not check.ok
     assert "DIFFER" in check.describe()
     assert mirror.metrics()["mirror_journal_ok"] == 0.0
+    assert "DIFFER" in mirror.status().last_error
+    mirror.sync()  # the finding is repaired: a resync from the chain
+    assert mirror.resyncs == 1
+    assert mirror.check_journal().ok
 
 
 def test_journal_check_of_an_honest_mirror_passes(lease_id, mirror):

@@ -160,6 +160,8 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
         name = "RoleRevoked" if account in m.roles else "RoleGranted"
         (m.roles.discard if account in m.roles else m.roles.add)(account)
         logs.event("TenantRegistry", name, role=ROLE, account=account, sender=ACCOUNTS[0])
+        logs.event("TenantRegistry", "RoleChanged", role=ROLE, account=account,
+                   granted=name == "RoleGranted", sender=ACCOUNTS[0])  # fmt: skip
     elif choice == 8:
         # Unique even when Hypothesis' random repeats itself (a digest is anchored once).
         digest = rng.randbytes(24) + len(m.anchors).to_bytes(8, "big")

@@ -10,7 +10,7 @@ from _synthetic_logs import ADDRESSES
 
 from offchain.chain.decode import Decoder
 from offchain.chain.rpc import RpcClient
-from offchain.exceptions import ReorgTooDeepError
+from offchain.exceptions import NodeBehindError, ReorgTooDeepError
 from offchain.mirror.entities import Changes, Kind
 from offchain.mirror.follow_types import FollowerConfig
 from offchain.mirror.follower import Follower
@@ -242,14 +242,22 @@ def test_retraction_carries_the_undoing_changes(chain, node, hooks):
     assert {c.key for c in inverse if c.kind == Kind.ANCHOR and c.after is None} == undone
 
 
-def test_head_moving_back_rolls_back_without_new_blocks(chain, node):
+def test_head_moving_back_onto_our_chain_is_a_node_to_wait_for_then_a_new_fork_rolls_back(
+    chain, node
+):
     writer = Writer(chain, ADDRESSES["DataAnchor"])
     writer.blocks(12)
     f = follower(node)
     catch_up(f)
+    ours = (f.state.number, f.state.digest())
     chain.rewind(chain.head.number - 3)
+    with pytest.raises(NodeBehindError, match="behind the mirror's block"):
+        f.step()  # the head is an ancestor of ours: a lagging node, not a reorg
+    assert (f.state.number, f.state.digest()) == ours
+    writer.blocks(4)  # the chain goes on from there on another fork
     catch_up(f)
     assert (f.state.number, f.state.digest()) == (chain.head.number, reference(chain))
+    assert f.status.reorgs == 1
 
 
 def test_rollback_needs_no_rpc_for_the_undone_blocks(chain, node):

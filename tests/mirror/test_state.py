@@ -355,20 +355,36 @@ def test_policy_change_is_mirrored(state, logs):
     assert state.view().registration_policy() == RegistrationPolicy.APPROVAL
 
 
-def test_roles_follow_grants_and_revocations(state, logs):
+def test_roles_follow_the_journaled_role_changes(state, logs):
     role = b"\x42" * 32
+    grant = {"role": role, "account": OTHER, "sender": OWNER}
     run(
         state,
         logs,
-        logs.event("TenantRegistry", "RoleGranted", role=role, account=OTHER, sender=OWNER),
+        logs.event("TenantRegistry", "RoleGranted", **grant),
+        logs.event("TenantRegistry", "RoleChanged", granted=True, **grant),
     )
     assert state.view().has_role(role, OTHER)
+    assert state.view().journal("TenantRegistry").seq == 1
     run(
         state,
         logs,
-        logs.event("TenantRegistry", "RoleRevoked", role=role, account=OTHER, sender=OWNER),
+        logs.event("TenantRegistry", "RoleRevoked", **grant),
+        logs.event("TenantRegistry", "RoleChanged", granted=False, **grant),
     )
     assert not state.view().has_role(role, OTHER)
+    assert state.view().journal("TenantRegistry").seq == 2
+
+
+def test_a_dropped_openzeppelin_role_event_changes_nothing_the_journaled_one_decides(state, logs):
+    role = b"\x43" * 32
+    run(
+        state,
+        logs,
+        logs.event("TenantRegistry", "RoleChanged", role=role, account=OTHER, granted=True,
+                   sender=OWNER),
+    )  # fmt: skip
+    assert state.view().has_role(role, OTHER)
 
 
 # --------------------------------------------------------------------------------------- anchors
@@ -832,13 +848,14 @@ def test_repeated_seq_is_refused_as_applied_twice(state, logs):
         apply(state, logs.decoded(again))
 
 
-def test_role_events_carry_no_seq_and_leave_the_journal_alone(state, logs):
+def test_openzeppelin_role_events_carry_no_seq_and_leave_the_journal_alone(state, logs):
     run(
         state,
         logs,
         logs.event("TenantRegistry", "RoleGranted", role=b"\x01" * 32, account=OTHER, sender=OWNER),
     )
     assert state.view().journal("TenantRegistry").seq == 0
+    assert not state.view().has_role(b"\x01" * 32, OTHER)  # RoleChanged carries the change
 
 
 @given(rng=st.randoms(use_true_random=False), blocks=st.integers(1, 30))

@@ -156,7 +156,8 @@ contract RegistryUnitTest is Test {
         _grant(100, 1 days);
         vm.startPrank(MARKET);
         vm.expectEmit(true, true, false, true);
-        emit ITenantRegistry.OperatorAllowanceSpent(tenant, OPERATOR, 60, 40, 3);
+        // seq 6: two admin roles at deploy, MARKET_ROLE, register, the grant (roles are journaled)
+        emit ITenantRegistry.OperatorAllowanceSpent(tenant, OPERATOR, 60, 40, 6);
         registry.spendAllowance(tenant, OPERATOR, 60);
         registry.spendAllowance(tenant, OPERATOR, 40);
         vm.expectRevert(
