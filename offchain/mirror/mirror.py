@@ -76,6 +76,8 @@ class MirrorConfig:
     rpc_timeout: float = 30.0
     rpc_attempts: int = 8
     check_manifest: bool = True  # check chain id, deploy blocks and code before following
+    max_lag_blocks: int = 16  # /health fails past this many blocks behind the last head seen
+    max_lag_seconds: float = 60.0  # ... or this long since the mirror last saw it was at the head
 
 
 class Mirror:
@@ -265,6 +267,7 @@ class Mirror:
             self.store.forget()
         self.state = self._initial_state()
         self.follower = self._new_follower(self.state)
+        self.reset(self.state.number, self.state.block_hash, self._error)
         with self._cond:
             self._cond.notify_all()
 
@@ -336,6 +339,10 @@ class Mirror:
         self.store.mark(changes)
         if time.monotonic() - self._last_snapshot_at >= self.config.snapshot_interval:
             self._snapshot()
+
+    def reset(self, number: int, block_hash: str, reason: str) -> None:
+        """Follower hook: state already announced was dropped; subscribers must re-read."""
+        self._subscribers.reset(number, block_hash, reason)
 
     def subscribe(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
         """Call ``callback`` (on the follower's thread) for every applied or retracted block.
