@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from offchain.mirror.audit import AuditReport, JournalCheck
     from offchain.mirror.mirror import Mirror
     from offchain.mirror.notify import Notification
-    from offchain.mirror.status import MirrorStatus
+    from offchain.mirror.status import Health, MirrorStatus
     from offchain.mirror.view import View
 
 
@@ -37,6 +37,13 @@ class MirrorPort:
     def status(self) -> MirrorStatus:
         """The mirror's status (head, lag, phase, RPC health...)."""
         return self.mirror.status()
+
+    def health(self, status: MirrorStatus) -> Health:
+        """``status`` judged against the mirror's lag limits (``MirrorConfig.max_lag_*``)."""
+        from offchain.mirror.status import health
+
+        config = self.mirror.config
+        return health(status, config.max_lag_blocks, config.max_lag_seconds)
 
     def rpc_status(self) -> RpcStatus:
         """Health of each RPC endpoint."""

@@ -3,7 +3,10 @@
 Between the mirror and Anvil it forwards each request and, by a seeded random draw per request,
 drops the connection, delays, answers HTTP 429 or 5xx, truncates the JSON, or refuses an
 ``eth_getLogs`` range wider than ``max_range`` blocks with a provider-style -32005 error. Counts of
-every fault it injected are in ``injected``.
+every fault it injected are in ``injected``. ``Faults(drop=1.0)`` is an outage (the node down).
+
+With ``retry_after`` its 429s carry ``Retry-After: <seconds>``, and a request that arrives before
+that time is counted in ``early`` (a client that ignores the header).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Faults:
     status_5xx: float = 0.0
     truncate: float = 0.0
     max_range: int = 0  # eth_getLogs wider than this is refused (0: no limit)
+    retry_after: float | None = None  # seconds a 429 asks the client to wait (None: no header)
 
 
 class FaultProxy:
@@ -43,6 +47,8 @@ class FaultProxy:
         self.injected: Counter[str] = Counter()
         self.forwarded = 0
         self.enabled = True
+        self.early = 0  # requests that came before the Retry-After of a 429 had passed
+        self.quiet_until = 0.0  # time.monotonic() before which the last Retry-After asked quiet
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +59,7 @@ class FaultProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                proxy._check_quiet()
                 fault = proxy._draw()
                 if fault == "drop":
                     self.close_connection = True
@@ -61,7 +68,7 @@ class FaultProxy:
                 if fault == "delay":
                     time.sleep(proxy.faults.delay_seconds)
                 if fault in ("429", "503"):
-                    self._send(int(fault), b"busy")
+                    self._send(int(fault), b"busy", proxy._retry_after(fault))
                     return
                 refused = proxy._refuse_range(body)
                 data = refused if refused is not None else proxy._forward(body)
@@ -69,8 +76,10 @@ class FaultProxy:
                     data = data[: max(1, len(data) // 3)]
                 self._send(200, data)
 
-            def _send(self, status: int, data: bytes) -> None:
+            def _send(self, status: int, data: bytes, retry_after: str | None = None) -> None:
                 self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -84,6 +93,19 @@ class FaultProxy:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+
+    def _check_quiet(self) -> None:
+        with self.lock:
+            if time.monotonic() < self.quiet_until:
+                self.early += 1
+
+    def _retry_after(self, fault: str) -> str | None:
+        seconds = self.faults.retry_after
+        if fault != "429" or seconds is None:
+            return None
+        with self.lock:
+            self.quiet_until = time.monotonic() + seconds
+        return f"{seconds:g}"
 
     def _draw(self) -> str | None:
         if not self.enabled:
