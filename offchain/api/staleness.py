@@ -69,7 +69,7 @@ class Staleness:
         block = int(headers[BLOCK]) if BLOCK in headers else st.block
         headers[BLOCK] = str(block)
         headers[LAG] = str(max(0, st.head - block) if st.head >= 0 else -1)
-        headers[LAG_SECONDS] = f"{st.lag_seconds:.1f}" if st.lag_seconds >= 0 else "-1"
+        headers[LAG_SECONDS] = f"{st.lag_seconds:.3f}" if st.lag_seconds >= 0 else "-1"
         headers[PHASE] = st.phase
 
 
