@@ -59,7 +59,8 @@ def assert_equal_to_chain_from(snapshot: Path, manifest: Any, rpc_url: str) -> N
     mirror = Mirror(manifest, rpc_url, config=fast_config(snapshot_path=snapshot))
     try:
         mirror.sync(timeout=60)
-        assert mirror.resyncs == 0 and not mirror.status().last_error
+        assert mirror.resyncs == 0
+        assert not mirror.status().last_error
         check = mirror.check_journal()
         assert check.ok, check.describe()
         report = mirror.audit()

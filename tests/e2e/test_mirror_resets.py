@@ -81,7 +81,8 @@ def test_a_reorg_below_finality_is_announced_as_a_reset_to_subscribers_and_sse_c
         wait_for_hash(mirror, chain)
         assert all(replica.entries.get((Kind.ANCHOR, d)) is not None for d in doomed)
         head = chain.blocks.head.number
-        assert mirror.follower is not None and mirror.follower.final_number >= head - 2
+        assert mirror.follower is not None
+        assert mirror.follower.final_number >= head - 2
 
         # Another history from before the doomed blocks, one block longer: the blocks the mirror
         # announced final are not on the chain any more.

@@ -58,9 +58,11 @@ def test_while_the_node_is_down_reads_say_they_are_stale_and_health_fails(
         proxy.faults = Faults(drop=1.0)  # the node goes down
         registry.register("ipfs://unseen", b"\x03" * 32, sender=tenant_owner)  # chain moves on
         stale = until(
-            lambda: (r := api.get("/health")).status_code == 503
-            and any(reason.endswith("(limit 1s)") for reason in r.json()["reasons"])
-            and r,
+            lambda: (
+                (r := api.get("/health")).status_code == 503
+                and any(reason.endswith("(limit 1s)") for reason in r.json()["reasons"])
+                and r
+            ),
             "503 on /health with the lag in seconds past its limit",
         )
         assert stale.json()["status"] == "stale"
@@ -77,9 +79,7 @@ def test_while_the_node_is_down_reads_say_they_are_stale_and_health_fails(
         proxy.faults = Faults()  # back: the mirror catches up by itself
         head = chain.provider.web3.eth.get_block("latest")["hash"].to_0x_hex()
         until(lambda: mirror.view().block_hash == head, "back at the chain's head")
-        healthy = until(
-            lambda: (r := api.get("/health")).status_code == 200 and r, "healthy again"
-        )
+        healthy = until(lambda: (r := api.get("/health")).status_code == 200 and r, "healthy again")
         assert healthy.json()["reasons"] == []
         assert api.get("/tenants").headers["X-Leasehold-Phase"] == "live"
         assert_equal_to_chain(mirror)
