@@ -3,16 +3,15 @@
 ``X-Leasehold-Block`` is the block the answer was read at (a read's pinned view, else the mirror's
 current block), ``X-Leasehold-Lag`` how many blocks that is behind the head the node last told,
 ``X-Leasehold-Lag-Seconds`` how long ago the mirror last saw itself at the node's head (``-1``:
-never yet) and ``X-Leasehold-Phase`` the mirror's phase (``live`` when following;
-``error`` while no RPC endpoint answers). While the node is down the block and the block lag stay
-where they were and the seconds grow: a client can tell a stale answer without asking ``/status``.
+never yet) and ``X-Leasehold-Phase`` the mirror's phase (``live`` when following; ``error`` while
+no RPC endpoint answers), from a status at most 50 ms old. While the node is down the block and the
+block lag stay where they were and the seconds grow: a client can tell a stale answer without
+asking ``/status``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from starlette.datastructures import MutableHeaders
 
 if TYPE_CHECKING:
     from offchain.api.port import MirrorPort
@@ -21,6 +20,7 @@ BLOCK = "X-Leasehold-Block"
 LAG = "X-Leasehold-Lag"
 LAG_SECONDS = "X-Leasehold-Lag-Seconds"
 PHASE = "X-Leasehold-Phase"
+_BLOCK, _LAG, _LAG_SECONDS, _PHASE = (h.lower().encode() for h in (BLOCK, LAG, LAG_SECONDS, PHASE))
 
 HEADERS: dict[str, dict[str, Any]] = {
     BLOCK: {
@@ -58,19 +58,22 @@ class Staleness:
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                self.stamp(MutableHeaders(scope=message))
+                message["headers"] = self.stamp(list(message.get("headers", ())))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    def stamp(self, headers: MutableHeaders) -> None:
-        """Set the headers (a read's own ``X-Leasehold-Block`` is kept)."""
-        st = self.port.status()
-        block = int(headers[BLOCK]) if BLOCK in headers else st.block
-        headers[BLOCK] = str(block)
-        headers[LAG] = str(max(0, st.head - block) if st.head >= 0 else -1)
-        headers[LAG_SECONDS] = f"{st.lag_seconds:.3f}" if st.lag_seconds >= 0 else "-1"
-        headers[PHASE] = st.phase
+    def stamp(self, raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """``raw`` (ASGI headers) with the freshness headers (a read's own block is kept)."""
+        st = self.port.recent_status()
+        block = next((int(value) for name, value in raw if name == _BLOCK), None)
+        if block is None:
+            block = st.block
+            raw.append((_BLOCK, b"%d" % block))
+        lag = max(0, st.head - block) if st.head >= 0 else -1
+        seconds = b"%.3f" % st.lag_seconds if st.lag_seconds >= 0 else b"-1"
+        raw += [(_LAG, b"%d" % lag), (_LAG_SECONDS, seconds), (_PHASE, st.phase.encode())]
+        return raw
 
 
 def document(app: Any) -> None:
