@@ -330,6 +330,7 @@ def mirror_status(api: str, as_json: bool) -> None:
             ("phase", str(data["phase"])),
             ("chain", str(data["chainId"])),
             ("block", f"{data['block']} (head {data['head']}, lag {data['lag']})"),
+            ("at head", _ago(data.get("lagSeconds"))),
             ("events", str(data["eventsApplied"])),
             ("rpc", str(data["rpc"])),
             ("journal", str(journal.get("description", "not checked yet"))),
@@ -337,6 +338,12 @@ def mirror_status(api: str, as_json: bool) -> None:
             ("last error", str(data.get("lastError") or "-")),
         ],
     )
+
+
+def _ago(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "not yet"
+    return f"{seconds:.1f} s ago"
 
 
 def _api_get(api: str, path: str) -> Any:

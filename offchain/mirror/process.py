@@ -91,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def progress(note: Notification) -> None:
             emit({"event": note.kind, "block": note.number, "hash": note.block_hash,
-                  "changes": len(note.changes), "final": note.final})  # fmt: skip
+                  "changes": len(note.changes), "final": note.final,
+                  **({"reason": note.reason} if note.reason else {})})  # fmt: skip
 
         mirror.subscribe(progress)
     done = threading.Event()
