@@ -99,7 +99,7 @@ class Broadcast:
             lost = last_id + 1 < oldest or last_id >= self.next_id  # evicted, or another process's
         if lost:
             reset = {"block": None, "hash": None, "reason": "missed events are no longer held"}
-            backlog.insert(0, (0, "reset", json.dumps(reset, separators=(",", ":"))))
+            backlog.insert(0, (0, "reset", _json(reset)))
         return sub, backlog
 
     def remove(self, sub: _Subscriber) -> None:
@@ -114,6 +114,10 @@ class Broadcast:
         for sub in subscribers:
             with contextlib.suppress(RuntimeError):  # its loop is closed already
                 sub.loop.call_soon_threadsafe(self._end, sub, "shutdown")
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 def _sse(item: Item) -> bytes:
@@ -140,7 +144,7 @@ def event_stream(broadcast: Broadcast, last_id: int | None) -> AsyncIterator[byt
                     yield b": keep-alive\n\n"
                     continue
                 if received is None:
-                    yield _sse((0, "close", json.dumps({"reason": sub.closing})))
+                    yield _sse((0, "close", _json({"reason": sub.closing})))
                     return
                 yield _sse(received)
         finally:
@@ -200,7 +204,7 @@ class Publisher:
         if note.kind == "reset":
             self.metrics.resets += 1
             reset = {"block": note.number, "hash": note.block_hash, "reason": note.reason}
-            self.broadcast.publish("reset", json.dumps({**reset, "at": time.time()}))
+            self.broadcast.publish("reset", _json({**reset, "at": time.time()}))
             return
         if note.kind == "finalized":
             final = {"block": note.number, "hash": note.block_hash, "at": time.time()}

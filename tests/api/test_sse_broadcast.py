@@ -59,7 +59,7 @@ def test_shutdown_ends_a_full_stream_with_a_close_event():
         return chunks
 
     chunks = asyncio.run(asyncio.wait_for(scenario(), 10))
-    assert chunks[-1] == b'event: close\ndata: {"reason": "shutdown"}\n\n'
+    assert chunks[-1] == b'event: close\ndata: {"reason":"shutdown"}\n\n'
 
 
 def test_a_reset_note_becomes_a_reset_event_and_is_counted():

@@ -176,7 +176,7 @@ def test_a_client_that_never_reads_is_dropped_and_still_gets_its_close_event(man
         text = received.decode()
         assert text.rstrip().endswith("0")  # the chunked body's end: the stream ended
         last = text[text.rindex("event: ") :]
-        assert last.startswith('event: close\ndata: {"reason": "slow"}'), last[:200]
+        assert last.startswith('event: close\ndata: {"reason":"slow"}'), last[:200]
     finally:
         client.close()
         served.close()
