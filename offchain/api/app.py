@@ -2,17 +2,23 @@
 
 Served by ``leasehold mirror serve`` (uvicorn). Every read answers from one pinned view of the
 mirror (one block: a response never mixes two blocks) and says which block in the
-``X-Leasehold-Block`` header. Entities have the JSON shape of :mod:`offchain.models`, the same the
-CLI prints with ``--json``. Listings page by id: ``?after=<last id>&limit=<n>``, and answer
-``{"items": [...], "total": n, "next": <cursor or null>}``.
+``X-Leasehold-Block`` header; every response also says how stale it is: ``X-Leasehold-Lag``
+(blocks behind the chain's head as last seen), ``X-Leasehold-Lag-Seconds`` (since the mirror last
+saw itself at the head; it grows while the node is unreachable) and ``X-Leasehold-Phase``.
+``GET /health`` answers 503 when the mirror is not live or lags past its limits. Entities have
+the JSON shape of :mod:`offchain.models`, the same the CLI prints with ``--json``. Listings page
+by id: ``?after=<last id>&limit=<n>``, and answer ``{"items": [...], "total": n, "next": <cursor
+or null>}``.
 
 Errors are JSON ``{"error": <code>, "message": <one line>}`` with a 4xx status: malformed ids,
 digests and bundles get 400 or 422 with what was expected, unknown ones 404.
 
 ``GET /events`` is a Server-Sent Events stream: ``change`` events (a block applied: its table
 changes, rendered as entities; amounts as decimal strings), ``retract`` events (a block undone by a
-reorg: the inverse changes) and ``final`` events (``{"block", "hash"}``: every block up to it is
-final). ``GET /metrics`` is the Prometheus text format.
+reorg: the inverse changes), ``final`` events (``{"block", "hash"}``: every block up to it is
+final), ``reset`` events (the mirror dropped state it had announced: re-read everything) and a
+``close`` event before the server ends a stream (reconnect). ``GET /metrics`` is the Prometheus
+text format.
 """
 
 # The module's docstring above is the API's description in its OpenAPI document (/docs).
@@ -31,6 +37,7 @@ from offchain.api.metrics import CountRequests, Metrics
 from offchain.api.port import MirrorPort
 from offchain.api.routers import ROUTERS
 from offchain.api.sse import Broadcast, Publisher
+from offchain.api.staleness import Staleness, document
 
 if TYPE_CHECKING:
     from offchain.mirror.mirror import Mirror
@@ -68,6 +75,8 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(CountRequests, metrics=metrics)
+    app.add_middleware(Staleness, port=port)  # X-Leasehold-Block, -Lag, -Lag-Seconds, -Phase
     for router in ROUTERS:
         app.include_router(router)
+    document(app)  # the staleness headers in the OpenAPI document
     return app

@@ -25,6 +25,7 @@ class Metrics:
     requests: dict[tuple[str, int], int] = field(default_factory=dict)
     blocks_applied: int = 0
     retractions: int = 0
+    resets: int = 0
     rate_window: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=120))
 
     def events_per_second(self, events_applied: int) -> float:
@@ -89,6 +90,12 @@ def metrics_text(port: MirrorPort, metrics: Metrics, broadcast: Broadcast) -> st
         "gauge",
         "Chain head minus the mirror's block.",
         max(0, st.lag_blocks),
+    )
+    one(
+        "leasehold_mirror_lag_seconds",
+        "gauge",
+        "Seconds since the mirror last saw the chain's head applied (-1: never).",
+        st.lag_seconds,
     )
     one("leasehold_mirror_head_block", "gauge", "The chain's head as last seen.", st.head)
     one("leasehold_mirror_block", "gauge", "The block the mirror's state is at.", st.block)
@@ -157,6 +164,12 @@ def metrics_text(port: MirrorPort, metrics: Metrics, broadcast: Broadcast) -> st
         "gauge",
         "Connected event-stream clients.",
         len(broadcast.subscribers),
+    )
+    one(
+        "leasehold_sse_resets_total",
+        "counter",
+        "Reset events sent: the mirror dropped state it had announced.",
+        metrics.resets,
     )
     one(
         "leasehold_sse_dropped_total",

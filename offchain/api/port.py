@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from offchain.mirror.audit import AuditReport, JournalCheck
     from offchain.mirror.mirror import Mirror
     from offchain.mirror.notify import Notification
-    from offchain.mirror.status import MirrorStatus
+    from offchain.mirror.status import Health, MirrorStatus
     from offchain.mirror.view import View
 
 
@@ -19,6 +20,7 @@ class MirrorPort:
 
     def __init__(self, mirror: Mirror) -> None:
         self.mirror = mirror
+        self._recent: tuple[float, MirrorStatus] | None = None
 
     def view(self) -> View:
         """A pinned view of the current block."""
@@ -36,7 +38,24 @@ class MirrorPort:
 
     def status(self) -> MirrorStatus:
         """The mirror's status (head, lag, phase, RPC health...)."""
-        return self.mirror.status()
+        status = self.mirror.status()
+        self._recent = (time.monotonic(), status)
+        return status
+
+    def recent_status(self, max_age: float = 0.05) -> MirrorStatus:
+        """The status as of at most ``max_age`` seconds ago: what every response's headers say
+        (a status costs some 100 µs, several times a read's own work)."""
+        recent = self._recent
+        if recent is None or time.monotonic() - recent[0] > max_age:
+            return self.status()
+        return recent[1]
+
+    def health(self, status: MirrorStatus) -> Health:
+        """``status`` judged against the mirror's lag limits (``MirrorConfig.max_lag_*``)."""
+        from offchain.mirror.status import health
+
+        config = self.mirror.config
+        return health(status, config.max_lag_blocks, config.max_lag_seconds)
 
     def rpc_status(self) -> RpcStatus:
         """Health of each RPC endpoint."""

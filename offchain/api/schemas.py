@@ -69,6 +69,7 @@ class StatusOut(_Model):
     block: int = Field(description="The block the mirror's state is at")
     block_hash: str
     lag: int = Field(description="head - block")
+    lag_seconds: float = Field(description="Since the mirror last saw the head applied (-1: never)")
     events_applied: int
     reorgs: int
     rpc: str

@@ -2,9 +2,13 @@
 out from the follower's thread to every client.
 
 Events: ``change`` (a block applied: its table changes, rendered as entities; amounts as decimal
-strings), ``retract`` (a block undone by a reorg: the inverse changes) and ``final``
-(``{"block", "hash"}``: every block up to it is final). Each has an id; a client reconnecting with
-``Last-Event-ID`` gets the events it missed while they are still held.
+strings), ``retract`` (a block undone by a reorg: the inverse changes), ``final`` (``{"block",
+"hash"}``: every block up to it is final), ``reset`` (``{"block", "hash", "reason"}``: the mirror
+dropped state it had announced, by a resync or a reorg deeper than it retracted, or this client
+missed events no longer held: forget what the stream said and re-read) and ``close``
+(``{"reason"}``, ``slow`` or ``shutdown``: the server ends the stream; reconnect). Each event has
+an id but ``close`` and the ``reset`` a reconnecting client gets: with ``Last-Event-ID`` it gets
+the events it missed while they are still held, else that ``reset`` first.
 """
 
 from __future__ import annotations
@@ -32,17 +36,21 @@ _HEARTBEAT = 15.0  # seconds between SSE keep-alive comments
 # ------------------------------------------------------------------------------ SSE fan-out
 
 
+Item = tuple[int, str, str]  # (id, event, data)
+
+
 @dataclass(slots=True)
 class _Subscriber:
-    queue: asyncio.Queue[tuple[int, str, str] | None]
+    queue: asyncio.Queue[Item | None]  # None: the stream ends with a close event for ``closing``
     loop: asyncio.AbstractEventLoop
+    closing: str = ""
 
 
 @dataclass(slots=True)
 class Broadcast:
     """Fans events out from the follower thread to every SSE client's asyncio queue."""
 
-    history: deque[tuple[int, str, str]] = field(default_factory=lambda: deque(maxlen=_HISTORY))
+    history: deque[Item] = field(default_factory=lambda: deque(maxlen=_HISTORY))
     subscribers: list[_Subscriber] = field(default_factory=list)
     next_id: int = 1
     dropped: int = 0
@@ -58,21 +66,40 @@ class Broadcast:
         for sub in subscribers:
             sub.loop.call_soon_threadsafe(self._offer, sub, item)
 
-    def _offer(self, sub: _Subscriber, item: tuple[int, str, str]) -> None:
+    def _offer(self, sub: _Subscriber, item: Item) -> None:
+        if sub.closing:
+            return
         try:
             sub.queue.put_nowait(item)
         except asyncio.QueueFull:
-            self.remove(sub)
             self.dropped += 1
-            with contextlib.suppress(asyncio.QueueFull):
-                sub.queue.put_nowait(None)  # tells the stream to close: the client resyncs
+            self._end(sub, "slow")  # it reconnects with Last-Event-ID and gets what it missed
 
-    def add(self, last_id: int | None) -> tuple[_Subscriber, list[tuple[int, str, str]]]:
-        """A new client, with the events it missed since ``last_id`` (if still held)."""
+    def _end(self, sub: _Subscriber, reason: str) -> None:
+        """Forget ``sub`` and make its stream end with a close event (on its loop's thread). Its
+        queued events are discarded so the close marker always fits: they are in the history."""
+        self.remove(sub)
+        if sub.closing:
+            return
+        sub.closing = reason
+        while not sub.queue.empty():
+            sub.queue.get_nowait()
+        sub.queue.put_nowait(None)
+
+    def add(self, last_id: int | None) -> tuple[_Subscriber, list[Item]]:
+        """A new client, with the events it missed since ``last_id`` (if still held; else a
+        ``reset`` first: it cannot be told what it missed)."""
         sub = _Subscriber(asyncio.Queue(_QUEUE), asyncio.get_running_loop())
         with self.lock:
             self.subscribers.append(sub)
-            backlog = [e for e in self.history if last_id is not None and e[0] > last_id]
+            if last_id is None:
+                return sub, []
+            backlog = [e for e in self.history if e[0] > last_id]
+            oldest = self.history[0][0] if self.history else self.next_id
+            lost = last_id + 1 < oldest or last_id >= self.next_id  # evicted, or another process's
+        if lost:
+            reset = {"block": None, "hash": None, "reason": "missed events are no longer held"}
+            backlog.insert(0, (0, "reset", _json(reset)))
         return sub, backlog
 
     def remove(self, sub: _Subscriber) -> None:
@@ -81,20 +108,28 @@ class Broadcast:
             self.subscribers.remove(sub)
 
     def close(self) -> None:
-        """End every client's stream (at shutdown)."""
-        for sub in list(self.subscribers):
-            with contextlib.suppress(Exception):
-                sub.loop.call_soon_threadsafe(sub.queue.put_nowait, None)
+        """End every client's stream with a close event (at shutdown; from any thread)."""
+        with self.lock:
+            subscribers = list(self.subscribers)
+        for sub in subscribers:
+            with contextlib.suppress(RuntimeError):  # its loop is closed already
+                sub.loop.call_soon_threadsafe(self._end, sub, "shutdown")
 
 
-def _sse(item: tuple[int, str, str]) -> bytes:
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _sse(item: Item) -> bytes:
     event_id, event, data = item
-    return f"id: {event_id}\nevent: {event}\ndata: {data}\n\n".encode()
+    head = f"id: {event_id}\n" if event_id else ""  # a reset or close has none
+    return f"{head}event: {event}\ndata: {data}\n\n".encode()
 
 
 def event_stream(broadcast: Broadcast, last_id: int | None) -> AsyncIterator[bytes]:
     """A new client's stream (subscribed now): the missed events after ``last_id``, then every
-    event as published, with keep-alive comments; it ends when the client is dropped."""
+    event as published, with keep-alive comments; it ends with a close event when the client is
+    dropped as too slow or the server shuts down."""
     sub, backlog = broadcast.add(last_id)
 
     async def stream() -> AsyncIterator[bytes]:
@@ -109,6 +144,7 @@ def event_stream(broadcast: Broadcast, last_id: int | None) -> AsyncIterator[byt
                     yield b": keep-alive\n\n"
                     continue
                 if received is None:
+                    yield _sse((0, "close", _json({"reason": sub.closing})))
                     return
                 yield _sse(received)
         finally:
@@ -165,6 +201,11 @@ class Publisher:
         self.metrics = metrics
 
     def __call__(self, note: Notification) -> None:
+        if note.kind == "reset":
+            self.metrics.resets += 1
+            reset = {"block": note.number, "hash": note.block_hash, "reason": note.reason}
+            self.broadcast.publish("reset", _json({**reset, "at": time.time()}))
+            return
         if note.kind == "finalized":
             final = {"block": note.number, "hash": note.block_hash, "at": time.time()}
             self.broadcast.publish("final", json.dumps(final, separators=(",", ":")))

@@ -6,7 +6,8 @@ itself over one persistent ``http.client`` connection per thread and endpoint.
 
 Faults are sorted in two kinds. Transport faults (refused or dropped connections, timeouts, HTTP
 429 and 5xx, truncated or invalid JSON, rate-limit errors) are retried with exponential backoff and
-jitter, moving to the next endpoint; when every endpoint keeps failing the call raises
+jitter, moving to the next endpoint (an endpoint that answered 429 or 503 with ``Retry-After`` is
+not asked again before that time); when every endpoint keeps failing the call raises
 :class:`~offchain.exceptions.RpcUnavailableError` naming each endpoint's last error. Answers
 (JSON-RPC errors) are raised at once as :class:`~offchain.exceptions.RpcError`, or
 :class:`~offchain.exceptions.RangeTooLargeError` when a node refuses an ``eth_getLogs`` range, so
@@ -16,6 +17,7 @@ the caller can split it.
 from __future__ import annotations
 
 import copy
+import email.utils
 import http.client
 import json
 import logging
@@ -75,6 +77,25 @@ _TRANSPORT_ERRORS = (OSError, http.client.HTTPException, socket.timeout)
 
 class _TransportError(Exception):
     """A fault worth retrying elsewhere or later: the request may not have been answered."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A ``Retry-After`` header's wait in seconds (delay-seconds or an HTTP date), None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def classify_error(method: str, error: Any, url: str) -> RpcError:
@@ -137,7 +158,7 @@ class RpcStatus:
 
 
 class _Endpoint:
-    __slots__ = ("host", "path", "port", "status", "tls", "url")
+    __slots__ = ("host", "not_before", "path", "port", "status", "tls", "url")
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
@@ -149,6 +170,7 @@ class _Endpoint:
         self.port = parts.port or (443 if self.tls else 80)
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.status = EndpointStatus(url)
+        self.not_before = 0.0  # time.monotonic() before which it asked not to be called again
 
 
 class RpcClient:
@@ -161,6 +183,7 @@ class RpcClient:
         backoff: first retry delay in seconds; doubles per round, capped at ``max_backoff``.
         jitter: each delay is scaled by a random factor in ``[1 - jitter, 1 + jitter]``.
         max_batch: most calls sent in one JSON-RPC batch (longer batches are split).
+        max_retry_after: longest wait honoured from a ``Retry-After`` header, in seconds.
     """
 
     def __init__(
@@ -173,6 +196,7 @@ class RpcClient:
         max_backoff: float = 2.0,
         jitter: float = 0.5,
         max_batch: int = 200,
+        max_retry_after: float = 60.0,
     ) -> None:
         url_list = [urls] if isinstance(urls, str) else list(urls)
         if not url_list:
@@ -184,6 +208,7 @@ class RpcClient:
         self.max_backoff = max_backoff
         self.jitter = jitter
         self.max_batch = max_batch
+        self.max_retry_after = max_retry_after
         self._local = threading.local()
         self._preferred = 0
         self._ids = 0
@@ -310,7 +335,9 @@ class RpcClient:
             if response.will_close:
                 self._drop(endpoint)
             if response.status == 429 or response.status >= 500:
-                raise _TransportError(f"HTTP {response.status} {response.reason}")
+                wait = retry_after_seconds(response.getheader("Retry-After"))
+                after = f", retry after {wait:g}s" if wait is not None else ""
+                raise _TransportError(f"HTTP {response.status} {response.reason}{after}", wait)
             try:
                 parsed = parse_json(payload)
             except _JSON_ERRORS as exc:
@@ -330,8 +357,8 @@ class RpcClient:
         for attempt in range(self.attempts):
             index = (first + attempt) % n
             endpoint = self._endpoints[index]
-            if attempt >= n:
-                self._sleep(attempt // n)
+            if attempt >= n or endpoint.not_before > time.monotonic():
+                self._sleep(attempt // n, endpoint)
             try:
                 answer = self._post(endpoint, body)
                 if isinstance(answer, dict) and _is_rate_limited(answer.get("error")):
@@ -344,6 +371,9 @@ class RpcClient:
                 if not expect_list and not isinstance(answer, dict):
                     raise _TransportError(f"answer is a {type(answer).__name__}, not an object")
             except _TransportError as exc:
+                if exc.retry_after is not None:
+                    wait = min(exc.retry_after, self.max_retry_after)
+                    endpoint.not_before = time.monotonic() + wait
                 errors[endpoint.url] = str(exc)
                 self._failed(index, str(exc), method)
                 continue
@@ -351,9 +381,10 @@ class RpcClient:
             return answer, endpoint.url
         raise RpcUnavailableError(method, self.attempts, errors)
 
-    def _sleep(self, round_: int) -> None:
+    def _sleep(self, round_: int, endpoint: _Endpoint) -> None:
         delay = min(self.max_backoff, self.backoff * (2 ** (round_ - 1)))
-        time.sleep(delay * random.uniform(1 - self.jitter, 1 + self.jitter))
+        delay *= random.uniform(1 - self.jitter, 1 + self.jitter)
+        time.sleep(max(delay, endpoint.not_before - time.monotonic()))
 
     def _failed(self, index: int, error: str, method: str) -> None:
         now = time.time()

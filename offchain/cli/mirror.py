@@ -226,6 +226,22 @@ def mirror_audit(
     type=click.FloatRange(min=1),
     help="Audit a random sample of entries every this many seconds.",
 )
+@click.option(
+    "--max-lag-blocks",
+    type=click.IntRange(min=0),
+    default=16,
+    show_default=True,
+    help="GET /health answers 503 when the mirror is more blocks than this behind the chain's "
+    "head as last seen.",
+)
+@click.option(
+    "--max-lag-seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="GET /health answers 503 when the mirror last saw itself at the chain's head longer ago "
+    "than this (the node unreachable, the follower stuck).",
+)
 @pass_env
 def mirror_serve(
     env: Env,
@@ -235,14 +251,17 @@ def mirror_serve(
     ws: str,
     poll_interval: float,
     audit_interval: float | None,
+    max_lag_blocks: int,
+    max_lag_seconds: float,
 ) -> None:
-    """Run the mirror and serve its HTTP API (OpenAPI at /docs) until interrupted."""
-    import uvicorn
-
+    """Run the mirror and serve its HTTP API (OpenAPI at /docs) until SIGINT or SIGTERM (both
+    write a final snapshot and end the event streams)."""
     from offchain.api.app import create_app
+    from offchain.api.server import serve
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     m = _build_mirror(env, follow, None if ws == "none" else ws, poll_interval, audit_interval)
+    m.config.max_lag_blocks, m.config.max_lag_seconds = max_lag_blocks, max_lag_seconds
     app = create_app(m)
     # Checked here, before the mirror starts: a port in use is one error line, and --port 0 can
     # report the port the system chose. uvicorn then binds it itself: serving a socket handed to
@@ -254,9 +273,13 @@ def mirror_serve(
         f"(OpenAPI: /docs, events: /events, metrics: /metrics)"
     )
     try:
-        uvicorn.run(app, host=host, port=bound, log_level="warning", access_log=False)
+        stopped_by = serve(app, host, bound)
     finally:
         m.stop()
+    if stopped_by is not None:
+        snapshot = m.store.last if m.store is not None else None
+        saved = f", snapshot at block {snapshot.block_number}" if snapshot is not None else ""
+        err.print(f"mirror stopped by {stopped_by}{saved}")
 
 
 def _free_to_listen(host: str, port: int) -> int:
@@ -307,6 +330,7 @@ def mirror_status(api: str, as_json: bool) -> None:
             ("phase", str(data["phase"])),
             ("chain", str(data["chainId"])),
             ("block", f"{data['block']} (head {data['head']}, lag {data['lag']})"),
+            ("at head", _ago(data.get("lagSeconds"))),
             ("events", str(data["eventsApplied"])),
             ("rpc", str(data["rpc"])),
             ("journal", str(journal.get("description", "not checked yet"))),
@@ -314,6 +338,12 @@ def mirror_status(api: str, as_json: bool) -> None:
             ("last error", str(data.get("lastError") or "-")),
         ],
     )
+
+
+def _ago(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "not yet"
+    return f"{seconds:.1f} s ago"
 
 
 def _api_get(api: str, path: str) -> Any:

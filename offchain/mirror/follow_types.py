@@ -72,6 +72,19 @@ class FollowerStatus:
     last_error: str = ""
     last_error_at: float = 0.0
     last_progress_at: float = field(default_factory=time.time)
+    seen_head: int = -1  # the head the node last told us (status.head as it was then)
+    head_seen_at: float = 0.0  # when it told us (0: never)
+    synced_at: float = 0.0  # newest time at which the head the node had then is applied (0: never)
+
+    def saw_head(self, number: int, block_hash: str, applied: int, applied_hash: str) -> None:
+        """The node's head is ``number``/``block_hash`` now; the state is at ``applied``. The head
+        seen before is applied by now if ``applied`` reached it: the mirror was current then."""
+        now = time.time()
+        if 0 <= self.seen_head <= applied:
+            self.synced_at = max(self.synced_at, self.head_seen_at)
+        if (number, block_hash) == (applied, applied_hash):
+            self.synced_at = now
+        self.seen_head, self.head_seen_at = number, now
 
 
 class FollowerHooks(Protocol):
@@ -89,6 +102,10 @@ class FollowerHooks(Protocol):
     def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
         """Blocks up to ``number`` became final; ``changes`` are those that became final now."""
 
+    def reset(self, number: int, block_hash: str, reason: str) -> None:
+        """State already announced was dropped (not undone block by block): the state is back at
+        ``number`` and what was told about blocks above it (final ones included) no longer holds."""
+
 
 class NoHooks:
     """Hooks that do nothing."""
@@ -100,4 +117,7 @@ class NoHooks:
         """Ignore."""
 
     def finalized(self, number: int, block_hash: str, changes: Changes) -> None:
+        """Ignore."""
+
+    def reset(self, number: int, block_hash: str, reason: str) -> None:
         """Ignore."""

@@ -157,6 +157,7 @@ class Follower:
         head, finalized = self._heads()
         self.status.head = head.number
         self.status.finalized = finalized
+        self.status.saw_head(head.number, head.hash, self.state.number, self.state.block_hash)
         state = self.state
 
         if head.number < state.number or (

@@ -79,6 +79,8 @@ class MirrorConfig:
     rpc_timeout: float = 30.0
     rpc_attempts: int = 8
     check_manifest: bool = True  # check chain id, deploy blocks and code before following
+    max_lag_blocks: int = 16  # /health fails past this many blocks behind the last head seen
+    max_lag_seconds: float = 60.0  # ... or this long since the mirror last saw it was at the head
 
 
 class Mirror(Reads):
@@ -234,13 +236,10 @@ class Mirror(Reads):
         self._opened = True
         self._strict = False
         self._last_snapshot_at = time.monotonic()
-        if self.resyncs:
-            self._announce_reset()
+        if self.resyncs:  # subscribers and SSE clients must drop what they were told and re-read
+            self.reset(self.state.number, self.state.block_hash, self._error or "resync")
         with self._cond:
             self._cond.notify_all()
-
-    def _announce_reset(self) -> None:
-        """Hook: a resync replaced the state (subscribers must re-read; notify.py announces it)."""
 
     def _initial_state(self) -> MirrorState:
         store = self.store
@@ -366,6 +365,10 @@ class Mirror(Reads):
         self.store.mark(changes)
         if time.monotonic() - self._last_snapshot_at >= self.config.snapshot_interval:
             self._snapshot()
+
+    def reset(self, number: int, block_hash: str, reason: str) -> None:
+        """Follower hook: state already announced was dropped; subscribers must re-read."""
+        self._subscribers.reset(number, block_hash, reason)
 
     def subscribe(self, callback: Callable[[Notification], None]) -> Callable[[], None]:
         """Call ``callback`` (on the follower's thread) for every applied or retracted block.

@@ -14,20 +14,27 @@ log = logging.getLogger("offchain.mirror.mirror")
 
 @dataclass(slots=True)
 class Notification:
-    """What subscribers receive: a block applied, a block retracted by a reorg, or finality.
+    """What subscribers receive: a block applied, a block retracted by a reorg, finality, a reset.
 
     ``changes`` are typed :class:`~offchain.mirror.state.Change` records (``kind, key, before,
     after``); for a retraction they are the undoing changes, newest block's last change first. A
     live block's are event by event; a backfilled chunk of final blocks (``final``, ``number`` its
     last block) has one per entry it changed, from its value before the chunk to its value after. A
     ``finalized`` note says every block up to ``number`` is final (no reorg will retract it); it
-    carries no changes (they came with the blocks' applied notes)."""
+    carries no changes (they came with the blocks' applied notes).
 
-    kind: str  # "applied", "retracted" or "finalized"
+    A ``reset`` note says the mirror dropped state it had announced (a resync from its snapshot or
+    the deploy block, a reorg deeper than what it retracted): every entry a subscriber holds from
+    earlier notes, final ones included, may be wrong. It carries no changes; ``number`` and
+    ``block_hash`` are the block the mirror went back to and ``reason`` says why. Re-read the
+    entries from a view; the notes that follow are applied on top of that block."""
+
+    kind: str  # "applied", "retracted", "finalized" or "reset"
     number: int
     block_hash: str
     changes: Changes
     final: bool = False
+    reason: str = ""
 
 
 class Subscribers:
@@ -49,6 +56,11 @@ class Subscribers:
                 self.callbacks.remove(callback)
 
         return unsubscribe
+
+    def reset(self, number: int, block_hash: str, reason: str) -> None:
+        """Tell every callback that announced state was dropped (a ``reset`` note)."""
+        log.warning("mirror reset to block %d: %s", number, reason)
+        self.publish(Notification("reset", number, block_hash, [], reason=reason))
 
     def publish(self, note: Notification) -> None:
         """Call every callback with ``note``."""

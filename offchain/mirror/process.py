@@ -7,8 +7,10 @@ two processes and compares). To serve N replicas behind a load balancer:
 
 1. Run each replica with its own ``--snapshot`` path (never share one SQLite file between
    processes) and the same ``--rpc`` list (several URLs give each replica failover).
-2. Health-check each replica on its status: ``phase == "live"``, ``lag_blocks`` small, RPC up,
-   ``journal.ok``; take a replica out of rotation when it fails.
+2. Health-check each replica on its status: ``phase == "live"``, ``lag_blocks`` and
+   ``lag_seconds`` small (the node unreachable leaves the first put and grows the second), RPC up,
+   ``journal.ok``; take a replica out of rotation when it fails. ``leasehold mirror serve`` answers
+   this on ``GET /health`` (503 when it fails).
 3. Make reads consistent across replicas by block: every answer carries ``(block number, block
    hash)``; a client that needs read-your-writes passes the block of its transaction and the
    replica waits for it (``wait_for_block``) or the balancer retries another replica. Sticky
@@ -89,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def progress(note: Notification) -> None:
             emit({"event": note.kind, "block": note.number, "hash": note.block_hash,
-                  "changes": len(note.changes), "final": note.final})  # fmt: skip
+                  "changes": len(note.changes), "final": note.final,
+                  **({"reason": note.reason} if note.reason else {})})  # fmt: skip
 
         mirror.subscribe(progress)
     done = threading.Event()

@@ -3,6 +3,7 @@ the Prometheus-style numbers of :meth:`offchain.mirror.mirror.Mirror.metrics`.""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ class MirrorStatus:
     block_hash: str
     head: int
     finalized: int
-    lag_blocks: int
+    lag_blocks: int  # behind the head the node last told (-1 before any)
+    lag_seconds: float  # since the mirror last knew it had the node's head applied (-1: never)
     finality: str
     rpc: str
     rpc_up: bool
@@ -70,6 +72,7 @@ def mirror_status(
         head=head,
         finalized=fs.finalized if fs is not None else -1,
         lag_blocks=max(0, head - view.number) if head >= 0 else -1,
+        lag_seconds=_lag_seconds(fs),
         finality=fs.finality if fs is not None else "",
         rpc=rpc.describe(),
         rpc_up=not rpc.all_down,
@@ -98,6 +101,7 @@ def mirror_metrics(
         "mirror_head_block": s.head,
         "mirror_finalized_block": s.finalized,
         "mirror_lag_blocks": s.lag_blocks,
+        "mirror_lag_seconds": s.lag_seconds,
         "mirror_events_applied_total": s.events_applied,
         "mirror_reorgs_total": s.reorgs,
         "mirror_retracted_blocks_total": s.retracted_blocks,
@@ -111,6 +115,35 @@ def mirror_metrics(
     for table, count in s.counts.items():
         metrics[f'mirror_entries{{table="{table}"}}'] = count
     return metrics
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Whether a replica should serve reads (``GET /health``): ``ok``, else ``reasons``."""
+
+    ok: bool
+    reasons: tuple[str, ...]
+
+
+def health(s: MirrorStatus, max_lag_blocks: int, max_lag_seconds: float) -> Health:
+    """A status judged for a load balancer: live, the RPC up, and the lag within both limits (in
+    blocks behind the last head seen, in seconds since the mirror last saw itself at the head)."""
+    reasons = []
+    if s.phase != "live":
+        reasons.append(f"phase {s.phase}")
+    if not s.rpc_up:
+        reasons.append("rpc down")
+    if s.lag_blocks < 0 or s.lag_blocks > max_lag_blocks:
+        reasons.append(f"lag {s.lag_blocks} blocks (limit {max_lag_blocks})")
+    if s.lag_seconds < 0 or s.lag_seconds > max_lag_seconds:
+        reasons.append(f"lag {s.lag_seconds:.1f}s (limit {max_lag_seconds:g}s)")
+    return Health(not reasons, tuple(reasons))
+
+
+def _lag_seconds(fs: FollowerStatus | None) -> float:
+    if fs is None or not fs.synced_at:
+        return -1.0
+    return round(max(0.0, time.time() - fs.synced_at), 3)
 
 
 def _audit_summary(report: AuditReport | None) -> dict[str, Any] | None:

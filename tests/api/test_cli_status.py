@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -39,4 +40,5 @@ def test_mirror_status_table_names_the_block_and_the_journal_result(stack, caugh
 
     assert code == 0
     assert f"{block} (head {block}, lag 0)" in out
+    assert re.search(r"at head\s+\d+\.\d s ago", out), out
     assert "live" in out

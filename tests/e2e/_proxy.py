@@ -13,6 +13,11 @@ Faults that need the calls' meaning, each switched on by an attribute:
 - ``rewrite``: ``(call, result) -> result`` for every answer (drop a log, a block's last log...),
 - ``lag_at``: the node looks stuck at that block (heads, blocks, logs and calls above it hidden),
 - ``set_upstream``: another node at the same URL (a restarted devnet, another chain).
+
+``Faults(drop=1.0)`` is an outage (the node down).
+
+With ``retry_after`` its 429s carry ``Retry-After: <seconds>``, and a request that arrives before
+that time is counted in ``early`` (a client that ignores the header).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Faults:
     status_5xx: float = 0.0
     truncate: float = 0.0
     max_range: int = 0  # eth_getLogs wider than this is refused (0: no limit)
+    retry_after: float | None = None  # seconds a 429 asks the client to wait (None: no header)
 
 
 class FaultProxy:
@@ -59,6 +65,8 @@ class FaultProxy:
         self.before: Callable[[list[Call], bool], bool] | None = None
         self.rewrite: Callable[[Call, Any], Any] | None = None
         self.lag_at: int | None = None
+        self.early = 0  # requests that came before the Retry-After of a 429 had passed
+        self.quiet_until = 0.0  # time.monotonic() before which the last Retry-After asked quiet
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +77,7 @@ class FaultProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                proxy._check_quiet()
                 fault = proxy._draw()
                 if fault == "drop":
                     self.close_connection = True
@@ -77,7 +86,7 @@ class FaultProxy:
                 if fault == "delay":
                     time.sleep(proxy.faults.delay_seconds)
                 if fault in ("429", "503"):
-                    self._send(int(fault), b"busy")
+                    self._send(int(fault), b"busy", proxy._retry_after(fault))
                     return
                 if proxy.before or proxy.rewrite or proxy.lag_at is not None:
                     meddled = proxy._meddle(body)
@@ -93,8 +102,10 @@ class FaultProxy:
                     data = data[: max(1, len(data) // 3)]
                 self._send(200, data)
 
-            def _send(self, status: int, data: bytes) -> None:
+            def _send(self, status: int, data: bytes, retry_after: str | None = None) -> None:
                 self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -108,6 +119,19 @@ class FaultProxy:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+
+    def _check_quiet(self) -> None:
+        with self.lock:
+            if time.monotonic() < self.quiet_until:
+                self.early += 1
+
+    def _retry_after(self, fault: str) -> str | None:
+        seconds = self.faults.retry_after
+        if fault != "429" or seconds is None:
+            return None
+        with self.lock:
+            self.quiet_until = time.monotonic() + seconds
+        return f"{seconds:g}"
 
     def _draw(self) -> str | None:
         if not self.enabled:

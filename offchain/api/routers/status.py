@@ -7,12 +7,20 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from pydantic import Field
 
 from offchain import __version__
 from offchain.api._deps import Port
 from offchain.api._responses import model_response, read_pinned
 from offchain.api.port import MirrorPort
-from offchain.api.schemas import AuditOut, JournalCheckOut, JournalOut, StatusOut, SummaryOut
+from offchain.api.schemas import (
+    AuditOut,
+    JournalCheckOut,
+    JournalOut,
+    StatusOut,
+    SummaryOut,
+    _Model,
+)
 from offchain.models import LeaseOut, PoolOut, TenantOut
 
 router = APIRouter(tags=["status"])
@@ -31,10 +39,44 @@ async def summary(port: Port) -> Response:
     return model_response(body, block)
 
 
-@router.get("/health")
-async def health() -> dict[str, str]:
-    """Liveness."""
-    return {"status": "ok"}
+class HealthOut(_Model):
+    """Whether this replica should serve reads."""
+
+    status: str = Field(description="ok, or stale (HTTP 503)")
+    phase: str = Field(description="starting, backfill, live, resync, error or stopped")
+    block: int = Field(description="The block the mirror's state is at")
+    lag: int = Field(description="Blocks behind the chain's head as last seen (-1: none seen)")
+    lag_seconds: float = Field(
+        description="Seconds since the mirror last saw the chain's head applied (-1: never)"
+    )
+    reasons: list[str] = Field(description="Why it is stale (empty when ok)")
+
+
+_STALE = "Stale: not live, or lagging past the limits (--max-lag-blocks, --max-lag-seconds)"
+
+
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": _STALE}},
+)
+async def health(port: Port) -> Response:
+    """Readiness for a load balancer: 200 while live and within the lag limits, else 503."""
+    st = port.status()
+    verdict = port.health(st)
+    body = HealthOut(
+        status="ok" if verdict.ok else "stale",
+        phase=st.phase,
+        block=st.block,
+        lag=st.lag_blocks,
+        lag_seconds=st.lag_seconds,
+        reasons=list(verdict.reasons),
+    )
+    return Response(
+        body.model_dump_json(by_alias=True),
+        status_code=200 if verdict.ok else 503,
+        media_type="application/json",
+    )
 
 
 def _status(port: MirrorPort) -> StatusOut:
@@ -80,6 +122,7 @@ def _status(port: MirrorPort) -> StatusOut:
         block=st.block,
         block_hash=st.block_hash,
         lag=max(0, st.lag_blocks),
+        lag_seconds=st.lag_seconds,
         events_applied=st.events_applied,
         reorgs=st.reorgs,
         rpc=st.rpc,
