@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from offchain import __version__
+from offchain.api.console import install_console
 from offchain.api.errors import ERROR_RESPONSES, install_error_handlers
 from offchain.api.metrics import CountRequests, Metrics
 from offchain.api.port import MirrorPort
@@ -70,4 +71,5 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
     app.add_middleware(CountRequests, metrics=metrics)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)  # the web console at /, and a /docs that needs no internet
     return app

@@ -1,0 +1,233 @@
+// The console's copy of the mirror: loaded from /console/state and /console/leases (each read at
+// one block), then kept current from the /events stream without a reload.
+//
+// Leases (possibly tens of thousands) are patched in place from `lease` and `lease_opener`
+// changes of blocks after the one they were read at. Any other change re-reads /console/state
+// (a small document). A `retract` (reorg), a `reset`, a gap in the event ids or a reconnected
+// stream re-read everything. /status, /summary and /console/clock are re-read after changes and
+// every few seconds.
+
+import { getJSON } from "./util.js";
+
+const POLL_MS = 3000;
+
+export class Store extends EventTarget {
+  constructor() {
+    super();
+    this.state = null; // /console/state
+    this.leases = new Map(); // leaseId -> lease (LeaseOut's keys; price as BigInt)
+    this.leasesBlock = -1;
+    this.status = null;
+    this.summary = null;
+    this.clock = null;
+    this.escrow = []; // {block, at, free, reserved} (BigInt amounts)
+    this.events = 0;
+    this.reloads = 0;
+    this.live = false;
+    this._lastId = null;
+    this._queue = null; // events held while a full read is in flight
+    this._timers = {};
+  }
+
+  // ------------------------------------------------------------------------------ loading
+
+  async start() {
+    this._connect();
+    await this.reload();
+    setInterval(() => this._refreshStatus(), POLL_MS);
+  }
+
+  async reload() {
+    this._queue = this._queue || [];
+    this.reloads += 1;
+    try {
+      // The small state first: the overview paints before the leases arrive.
+      const [state, status, summary, clock, history] = await Promise.all([
+        getJSON("/console/state"),
+        getJSON("/status"),
+        getJSON("/summary"),
+        getJSON("/console/clock"),
+        getJSON("/console/escrow-history"),
+      ]);
+      Object.assign(this, { state, status, summary, clock });
+      this.escrow = history.points.map(point);
+      this._changed("state");
+      this._takeLeases(await getJSON("/console/leases"));
+    } finally {
+      const held = this._queue || [];
+      this._queue = null;
+      for (const [event, data] of held) this._apply(event, data);
+    }
+    this._changed("leases");
+  }
+
+  _takeLeases(doc) {
+    const index = Object.fromEntries(doc.fields.map((name, i) => [name, i]));
+    const leases = new Map();
+    for (const row of doc.rows) {
+      const lease = {};
+      for (const name of doc.fields) lease[name] = row[index[name]];
+      lease.pricePerUnitSecond = BigInt(lease.pricePerUnitSecond);
+      leases.set(lease.leaseId, lease);
+    }
+    this.leases = leases;
+    this.leasesBlock = doc.block;
+  }
+
+  async _reloadState() {
+    const [state, summary] = await Promise.all([getJSON("/console/state"), getJSON("/summary")]);
+    Object.assign(this, { state, summary });
+    this._changed("state");
+  }
+
+  async _refreshStatus() {
+    try {
+      const [status, clock] = await Promise.all([getJSON("/status"), getJSON("/console/clock")]);
+      Object.assign(this, { status, clock });
+      this._changed("status");
+    } catch (error) {
+      this.live = false;
+      this._changed("status");
+    }
+  }
+
+  // ---------------------------------------------------------------------- the event stream
+
+  _connect() {
+    const source = new EventSource("/events");
+    let opened = false;
+    source.addEventListener("open", () => {
+      this.live = true;
+      if (opened) this.reload(); // events may have been missed while disconnected
+      opened = true;
+      this._changed("status");
+    });
+    source.addEventListener("error", () => {
+      this.live = false;
+      this._changed("status");
+    });
+    for (const name of ["change", "retract", "final", "reset"]) {
+      source.addEventListener(name, (message) => this._receive(name, message));
+    }
+    this.source = source;
+  }
+
+  _receive(name, message) {
+    const id = Number(message.lastEventId);
+    const gap = this._lastId !== null && id !== this._lastId + 1;
+    this._lastId = id;
+    this.events += 1;
+    let data = {};
+    try {
+      data = JSON.parse(message.data || "{}");
+    } catch {
+      data = {};
+    }
+    if (gap || name === "retract" || name === "reset") {
+      this._debounce("reload", () => this.reload(), 50);
+      return;
+    }
+    if (this._queue) this._queue.push([name, data]);
+    else this._apply(name, data);
+  }
+
+  _apply(name, data) {
+    if (name === "final") {
+      this._debounce("status", () => this._refreshStatus(), 200);
+      return;
+    }
+    if (name !== "change") return;
+    let leases = false;
+    let other = false;
+    const escrow = [0n, 0n];
+    for (const change of data.changes || []) {
+      if (change.table === "lease" || change.table === "lease_opener") {
+        if (data.block > this.leasesBlock) leases = this._patchLease(change) || leases;
+      } else {
+        other = true;
+      }
+      if (change.table === "account") {
+        const delta = (key) =>
+          BigInt((change.after || {})[key] || 0) - BigInt((change.before || {})[key] || 0);
+        escrow[0] += delta("free");
+        escrow[1] += delta("reserved");
+      }
+    }
+    if (escrow[0] || escrow[1]) this._escrowPoint(data, escrow);
+    if (leases) this._changed("leases");
+    if (other) this._debounce("state", () => this._reloadState(), 100);
+    this._debounce("status", () => this._refreshStatus(), 200);
+  }
+
+  _patchLease(change) {
+    const id = Number(change.key);
+    if (change.table === "lease_opener") {
+      const lease = this.leases.get(id);
+      if (lease) lease.openedBy = change.after;
+      return Boolean(lease);
+    }
+    if (!change.after) {
+      this.leases.delete(id);
+      return true;
+    }
+    const previous = this.leases.get(id);
+    const lease = { ...change.after, pricePerUnitSecond: BigInt(change.after.pricePerUnitSecond) };
+    lease.openedBy = change.after.openedBy || (previous && previous.openedBy) || null;
+    this.leases.set(id, lease);
+    return true;
+  }
+
+  _escrowPoint(data, [free, reserved]) {
+    const last = this.escrow[this.escrow.length - 1];
+    if (!last || data.block <= last.block) return; // already in the history read
+    this.escrow.push({
+      block: data.block,
+      at: data.at,
+      free: last.free + free,
+      reserved: last.reserved + reserved,
+    });
+  }
+
+  // -------------------------------------------------------------------------------- misc
+
+  _debounce(name, fn, ms) {
+    clearTimeout(this._timers[name]);
+    this._timers[name] = setTimeout(() => fn().catch?.((e) => console.error(e)), ms);
+  }
+
+  _changed(what) {
+    this.dispatchEvent(new CustomEvent("changed", { detail: what }));
+  }
+
+  // The chain's "now" for derived figures: the timestamp of the block the mirror is at.
+  get now() {
+    return (this.clock && this.clock.timestamp) || (this.state && this.state.timestamp) || 0;
+  }
+}
+
+function point(p) {
+  return { block: p.block, at: p.at, free: BigInt(p.free), reserved: BigInt(p.reserved) };
+}
+
+// What a lease has earned its provider and not yet been settled (LeaseMarket.accrued).
+export function accrued(lease, now) {
+  if (lease.status !== "Active") return 0n;
+  const until = Math.min(now, lease.end);
+  if (until <= lease.paidUntil) return 0n;
+  return BigInt(lease.units) * lease.pricePerUnitSecond * BigInt(until - lease.paidUntil);
+}
+
+// Per tenant: the spend rate of its running leases (per second) and the accruals of its active
+// leases that no settlement has paid yet.
+export function spending(store) {
+  const now = store.now;
+  const out = new Map();
+  for (const lease of store.leases.values()) {
+    if (lease.status !== "Active") continue;
+    const entry = out.get(lease.tenantId) || { rate: 0n, unsettled: 0n };
+    if (lease.end > now) entry.rate += BigInt(lease.units) * lease.pricePerUnitSecond;
+    entry.unsettled += accrued(lease, now);
+    out.set(lease.tenantId, entry);
+  }
+  return out;
+}
