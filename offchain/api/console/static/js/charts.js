@@ -81,7 +81,7 @@ export function lineChart(series, { xLabel = "block", yLabel = "" } = {}) {
       path.push(`${px(x)},${py(y)}`);
     });
     svg.append(s("polyline", { points: path.join(" "), class: `series ${line.cls}` }));
-    svg.append(s("text", { x: pad.left + 8 + i * 120, y: pad.top + 4, class: `legend ${line.cls}` }, line.name));
+    svg.append(s("text", { x: width - pad.right - 180 + i * 90, y: pad.top + 4, class: `legend ${line.cls}` }, line.name));
   });
   return svg;
 }

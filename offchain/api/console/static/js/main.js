@@ -61,17 +61,19 @@ function mark() {
   document.body.dataset.leasesBlock = store.leasesBlock;
 }
 
-let pending = false;
-store.addEventListener("changed", () => {
+let pending = new Set();
+store.addEventListener("changed", (event) => {
   drawHeadline();
-  if (pending) return;
-  pending = true;
+  const first = pending.size === 0;
+  pending.add(event.detail);
+  if (!first) return;
   requestAnimationFrame(() => {
-    pending = false;
+    const what = [...pending];
+    pending = new Set();
     if (!store.state) return;
     if (!current.page || current.name !== route().name) show();
     else {
-      current.page.update(store);
+      current.page.update(store, what);
       mark();
     }
   });

@@ -8,16 +8,17 @@ import { amount, count, duration, h, short, table, when, ZERO_ADDRESS } from "./
 
 const MAX_ROWS = 200;
 
-// A page whose update is a full redraw.
-function simple(draw) {
+// A page whose update is a full redraw, when the store's change is one it shows (`deps`:
+// "state", "leases", "clock" (a new block), "status" (the mirror's status only)).
+function simple(draw, deps = ["state", "leases", "clock"]) {
   let root = null;
   return {
     mount(node, store) {
       root = node;
       root.replaceChildren(draw(store));
     },
-    update(store) {
-      if (root) root.replaceChildren(draw(store));
+    update(store, what) {
+      if (root && what.some((x) => deps.includes(x))) root.replaceChildren(draw(store));
     },
   };
 }
@@ -325,9 +326,9 @@ function leasesPage() {
       );
       draw();
     },
-    update(s) {
+    update(s, what) {
       store = s;
-      if (body) draw();
+      if (body && (what.includes("leases") || what.includes("clock"))) draw();
     },
   };
 }
@@ -375,10 +376,10 @@ function verify() {
 }
 
 export const PAGES = {
-  overview: () => simple(overview),
+  overview: () => simple(overview, ["state", "leases", "clock", "status"]),
   tenants: () => simple(tenants),
-  pools: () => simple(pools),
+  pools: () => simple(pools, ["state"]),
   leases: leasesPage,
-  anchors: () => simple(anchors),
+  anchors: () => simple(anchors, ["state"]),
   verify,
 };

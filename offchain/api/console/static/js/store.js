@@ -83,8 +83,11 @@ export class Store extends EventTarget {
   async _refreshStatus() {
     try {
       const [status, clock] = await Promise.all([getJSON("/status"), getJSON("/console/clock")]);
+      const moved = !this.clock || clock.blockHash !== this.clock.blockHash;
+      const changed = JSON.stringify(status) !== JSON.stringify(this.status);
       Object.assign(this, { status, clock });
-      this._changed("status");
+      if (moved) this._changed("clock");
+      else if (changed) this._changed("status");
     } catch (error) {
       this.live = false;
       this._changed("status");
