@@ -16,12 +16,11 @@ from typing import Any
 
 import ape
 import pytest
+from _browser import wait
 
 from offchain.chain.rpc import RpcClient
 from offchain.demo.runner import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / ".artifacts" / "console"
 INSTALL = "apt-get install chromium chromium-driver"
 
 
@@ -99,20 +98,3 @@ def console(browser: Any, stack: Stack) -> Callable[[str], Any]:
         return browser
 
     return open_page
-
-
-def wait(browser: Any, condition: Callable[[Any], Any], what: str, timeout: float = 20) -> Any:
-    """Wait until ``condition(browser)`` is truthy (WebDriverWait), failing with ``what``."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(browser, timeout, poll_frequency=0.05).until(
-        condition, message=f"timed out waiting for {what}"
-    )
-
-
-def screenshot(browser: Any, name: str) -> Path:
-    """Save the page as ``.artifacts/console/NAME.png``."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    browser.save_screenshot(str(path))
-    return path

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import screenshot, wait
+from _browser import screenshot, wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 

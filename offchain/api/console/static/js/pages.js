@@ -62,10 +62,38 @@ function journal(status) {
   );
 }
 
+// Counts for the overview, from the store (what /summary answers, without asking again).
+export function summary(store) {
+  const state = store.state || { tenants: [], anchors: [], providers: [] };
+  const tenants = {};
+  const escrow = { free: 0n, reserved: 0n, claimable: 0n };
+  for (const { tenant, escrow: e } of state.tenants) {
+    tenants[tenant.status] = (tenants[tenant.status] || 0) + 1;
+    escrow.free += BigInt(e.free);
+    escrow.reserved += BigInt(e.reserved);
+  }
+  for (const p of state.providers) escrow.claimable += BigInt(p.claimable);
+  const anchors = { digest: 0, batch: 0, revoked: 0, leaves: 0 };
+  for (const { anchor } of state.anchors) {
+    anchors[anchor.kind] += 1;
+    anchors.leaves += anchor.count;
+    if (anchor.revokedAt) anchors.revoked += 1;
+  }
+  let leases = null;
+  if (store.leasesBlock >= 0) {
+    leases = { Active: 0 };
+    for (const x of store.leases.values()) {
+      const key = x.status === "Active" ? "Active" : x.closeReason;
+      leases[key] = (leases[key] || 0) + 1;
+    }
+  }
+  return { tenants, escrow, anchors, leases };
+}
+
 function overview(store) {
   const st = store.status || {};
-  const sm = store.summary || {};
-  const escrow = sm.escrow || { free: "0", reserved: "0", claimable: "0" };
+  const sm = summary(store);
+  const escrow = sm.escrow;
   const card = (label, value, id) => h("div", { class: "card", id }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
   const cards = h(
     "div",
@@ -98,7 +126,7 @@ function overview(store) {
         "div",
         { class: "cards" },
         counts("tenants", sm.tenants, "ov-tenants"),
-        counts("leases", sm.leases, "ov-leases"),
+        sm.leases ? counts("leases", sm.leases, "ov-leases") : h("div", { class: "counts", id: "ov-leases" }, h("h3", {}, "leases"), "loading…"),
         counts("anchors", sm.anchors, "ov-anchors"),
         h("div", { class: "counts", id: "ov-escrow" }, h("h3", {}, "escrow"), h("ul", {}, ["free", "reserved", "claimable"].map((k) => h("li", { "data-key": k }, `${k}: `, h("b", {}, amount(escrow[k])))))),
       ),
@@ -232,16 +260,27 @@ function pools(store) {
 
 const REASONS = ["Expired", "ReleasedByTenant", "TerminatedByProvider", "TerminatedByAdmin", "TenantClosed"];
 
-export function filterLeases(leases, f) {
-  const out = [];
-  for (const x of leases.values()) {
-    if (f.tenant && x.tenantId !== Number(f.tenant)) continue;
-    if (f.pool && x.poolId !== Number(f.pool)) continue;
-    if (f.status && x.status !== f.status) continue;
-    if (f.reason && x.closeReason !== f.reason) continue;
-    out.push(x);
+// Leases newest first, sorted once per version of the store's leases.
+let sorted = { version: -1, list: [] };
+
+export function filterLeases(store, f) {
+  if (sorted.version !== store.leasesVersion) {
+    const list = Array.from(store.leases.values()).sort((a, b) => b.leaseId - a.leaseId);
+    sorted = { version: store.leasesVersion, list };
   }
-  return out.sort((a, b) => b.leaseId - a.leaseId);
+  const tenant = f.tenant ? Number(f.tenant) : null;
+  const pool = f.pool ? Number(f.pool) : null;
+  return sorted.list.filter(
+    (x) =>
+      (tenant === null || x.tenantId === tenant) &&
+      (pool === null || x.poolId === pool) &&
+      (!f.status || x.status === f.status) &&
+      (!f.reason || x.closeReason === f.reason),
+  );
+}
+
+function accruedCell(wei) {
+  return h("td", { class: "num", "data-field": "accrued", "data-wei": wei.toString() }, amount(wei, 9));
 }
 
 function leasesPage() {
@@ -272,7 +311,7 @@ function leasesPage() {
   }
   function draw() {
     const now = store.now;
-    const chosen = filterLeases(store.leases, filters);
+    const chosen = filterLeases(store, filters);
     const rows = chosen.slice(0, MAX_ROWS).map((x) =>
       h(
         "tr",
@@ -286,7 +325,7 @@ function leasesPage() {
         h("td", {}, when(x.start)),
         h("td", { "data-field": "end" }, when(x.end)),
         h("td", { "data-field": "left" }, x.status === "Active" ? duration(x.end - now) : "—"),
-        h("td", { class: "num", "data-field": "accrued", "data-wei": accrued(x, now).toString() }, amount(accrued(x, now), 9)),
+        accruedCell(accrued(x, now)),
         h("td", {}, x.openedBy ? addr(x.openedBy) : ""),
       ),
     );

@@ -4,8 +4,8 @@
 // Leases (possibly tens of thousands) are patched in place from `lease` and `lease_opener`
 // changes of blocks after the one they were read at. Any other change re-reads /console/state
 // (a small document). A `retract` (reorg), a `reset`, a gap in the event ids or a reconnected
-// stream re-read everything. /status, /summary and /console/clock are re-read after changes and
-// every few seconds.
+// stream re-read everything. /status and /console/clock are re-read after changes and every few
+// seconds.
 
 import { getJSON } from "./util.js";
 
@@ -17,8 +17,8 @@ export class Store extends EventTarget {
     this.state = null; // /console/state
     this.leases = new Map(); // leaseId -> lease (LeaseOut's keys; price as BigInt)
     this.leasesBlock = -1;
+    this.leasesVersion = 0; // bumped whenever a lease changes (caches key on it)
     this.status = null;
-    this.summary = null;
     this.clock = null;
     this.escrow = []; // {block, at, free, reserved} (BigInt amounts)
     this.events = 0;
@@ -41,18 +41,21 @@ export class Store extends EventTarget {
     this._queue = this._queue || [];
     this.reloads += 1;
     try {
-      // The small state first: the overview paints before the leases arrive.
-      const [state, status, summary, clock, history] = await Promise.all([
+      // The small state first, drawn before the leases are asked for: the server answers one
+      // request at a time, and 10,000 leases take it a while.
+      const [state, status, clock] = await Promise.all([
         getJSON("/console/state"),
         getJSON("/status"),
-        getJSON("/summary"),
         getJSON("/console/clock"),
+      ]);
+      Object.assign(this, { state, status, clock });
+      this._changed("state");
+      const [leases, history] = await Promise.all([
+        getJSON("/console/leases"),
         getJSON("/console/escrow-history"),
       ]);
-      Object.assign(this, { state, status, summary, clock });
       this.escrow = history.points.map(point);
-      this._changed("state");
-      this._takeLeases(await getJSON("/console/leases"));
+      this._takeLeases(leases);
     } finally {
       const held = this._queue || [];
       this._queue = null;
@@ -72,11 +75,11 @@ export class Store extends EventTarget {
     }
     this.leases = leases;
     this.leasesBlock = doc.block;
+    this.leasesVersion += 1;
   }
 
   async _reloadState() {
-    const [state, summary] = await Promise.all([getJSON("/console/state"), getJSON("/summary")]);
-    Object.assign(this, { state, summary });
+    this.state = await getJSON("/console/state");
     this._changed("state");
   }
 
@@ -157,7 +160,10 @@ export class Store extends EventTarget {
       }
     }
     if (escrow[0] || escrow[1]) this._escrowPoint(data, escrow);
-    if (leases) this._changed("leases");
+    if (leases) {
+      this.leasesVersion += 1;
+      this._changed("leases");
+    }
     if (other) this._debounce("state", () => this._reloadState(), 100);
     this._debounce("status", () => this._refreshStatus(), 200);
   }
