@@ -178,6 +178,33 @@ def test_a_transaction_shows_up_without_a_reload_and_a_reorg_takes_it_back(stack
     assert page.execute_script("return window.__notReloaded") is True
 
 
+def test_a_deposit_moves_the_escrow_totals_and_the_chart_live(stack, console, chain_client, node):
+    page = console("overview")
+    page.execute_script("window.__notReloaded = true")
+    points = page.execute_script("return window.leaseholdConsole.store.escrow.length")
+    snapshot = node("evm_snapshot")
+    try:
+        stack.client(dev_account(9)).market.deposit(2, 10**15)
+        total = sum(
+            chain_client.market.escrow(t).free
+            for t in range(1, chain_client.registry.tenant_count() + 1)
+        )
+        free = '#ov-escrow li[data-key="free"]'
+        wait(
+            page,
+            lambda d: d.find_element(By.CSS_SELECTOR, free).get_attribute("data-wei") == str(total),
+            "the new escrow total",
+        )
+        grown = page.execute_script("return window.leaseholdConsole.store.escrow.length")
+        assert grown == points + 1
+        assert page.execute_script("return window.__notReloaded") is True
+        screenshot(page, "overview-live")
+    finally:
+        node("evm_revert", [snapshot])
+        node("evm_mine")
+        node("evm_mine")
+
+
 def _bundle_of(stack: Any, name: str) -> tuple[Path, Path]:
     for path in sorted(Path(stack.scenario.bundles_dir).rglob("*.bundle.json")):
         if json.loads(path.read_text())["name"] == name:

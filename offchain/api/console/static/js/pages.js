@@ -128,7 +128,7 @@ function overview(store) {
         counts("tenants", sm.tenants, "ov-tenants"),
         sm.leases ? counts("leases", sm.leases, "ov-leases") : h("div", { class: "counts", id: "ov-leases" }, h("h3", {}, "leases"), "loading…"),
         counts("anchors", sm.anchors, "ov-anchors"),
-        h("div", { class: "counts", id: "ov-escrow" }, h("h3", {}, "escrow"), h("ul", {}, ["free", "reserved", "claimable"].map((k) => h("li", { "data-key": k }, `${k}: `, h("b", {}, amount(escrow[k])))))),
+        h("div", { class: "counts", id: "ov-escrow" }, h("h3", {}, "escrow"), h("ul", {}, ["free", "reserved", "claimable"].map((k) => h("li", { "data-key": k, "data-wei": escrow[k].toString() }, `${k}: `, h("b", {}, amount(escrow[k])))))),
       ),
     ),
     h("section", {}, h("h2", {}, "Utilization per pool"), poolChart(pools)),
