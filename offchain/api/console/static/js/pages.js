@@ -6,7 +6,7 @@ import { accrued, spending } from "./store.js";
 import { verifyPanel } from "./verify.js";
 import { amount, count, duration, h, short, table, when, ZERO_ADDRESS } from "./util.js";
 
-const MAX_ROWS = 200;
+const MAX_ROWS = 100; // rows drawn in the leases table (the newest matching)
 
 // A page whose update is a full redraw, when the store's change is one it shows (`deps`:
 // "state", "leases", "clock" (a new block), "status" (the mirror's status only)).
@@ -265,7 +265,11 @@ let sorted = { version: -1, list: [] };
 
 export function filterLeases(store, f) {
   if (sorted.version !== store.leasesVersion) {
-    const list = Array.from(store.leases.values()).sort((a, b) => b.leaseId - a.leaseId);
+    // Ids grow with each new lease, so the map's order is usually already ascending.
+    const list = Array.from(store.leases.values()).reverse();
+    if (list.some((x, i) => i > 0 && x.leaseId > list[i - 1].leaseId)) {
+      list.sort((a, b) => b.leaseId - a.leaseId);
+    }
     sorted = { version: store.leasesVersion, list };
   }
   const tenant = f.tenant ? Number(f.tenant) : null;

@@ -33,6 +33,14 @@ export class Store extends EventTarget {
 
   async start() {
     this._connect();
+    // A page left for another keeps no stream open: browsers hold few connections per host
+    // and a frozen page (back/forward cache) would keep its stream's.
+    window.addEventListener("pagehide", () => this.source.close());
+    window.addEventListener("pageshow", (event) => {
+      if (!event.persisted) return;
+      this._connect();
+      this.reload();
+    });
     await this.reload();
     setInterval(() => this._refreshStatus(), POLL_MS);
   }
@@ -65,13 +73,29 @@ export class Store extends EventTarget {
   }
 
   _takeLeases(doc) {
-    const index = Object.fromEntries(doc.fields.map((name, i) => [name, i]));
+    const at = Object.fromEntries(doc.fields.map((name, i) => [name, i]));
+    const prices = new Map(); // few distinct prices: parse each once
+    const price = (text) => {
+      let value = prices.get(text);
+      if (value === undefined) prices.set(text, (value = BigInt(text)));
+      return value;
+    };
     const leases = new Map();
     for (const row of doc.rows) {
-      const lease = {};
-      for (const name of doc.fields) lease[name] = row[index[name]];
-      lease.pricePerUnitSecond = BigInt(lease.pricePerUnitSecond);
-      leases.set(lease.leaseId, lease);
+      // One object shape for every lease (fast property access in the filters).
+      leases.set(row[at.leaseId], {
+        leaseId: row[at.leaseId],
+        tenantId: row[at.tenantId],
+        poolId: row[at.poolId],
+        units: row[at.units],
+        start: row[at.start],
+        end: row[at.end],
+        status: row[at.status],
+        closeReason: row[at.closeReason],
+        pricePerUnitSecond: price(row[at.pricePerUnitSecond]),
+        paidUntil: row[at.paidUntil],
+        openedBy: row[at.openedBy],
+      });
     }
     this.leases = leases;
     this.leasesBlock = doc.block;
