@@ -49,19 +49,18 @@ export class Store extends EventTarget {
     this._queue = this._queue || [];
     this.reloads += 1;
     try {
-      // The small state first, drawn before the leases are asked for: the server answers one
-      // request at a time, and 10,000 leases take it a while.
-      const [state, status, clock] = await Promise.all([
+      // The small state is asked for first and drawn as soon as it arrives; the leases (10,000
+      // take the server a while, and it answers one request at a time) are asked for after it.
+      const first = Promise.all([
         getJSON("/console/state"),
         getJSON("/status"),
         getJSON("/console/clock"),
       ]);
+      const rest = Promise.all([getJSON("/console/leases"), getJSON("/console/escrow-history")]);
+      const [state, status, clock] = await first;
       Object.assign(this, { state, status, clock });
       this._changed("state");
-      const [leases, history] = await Promise.all([
-        getJSON("/console/leases"),
-        getJSON("/console/escrow-history"),
-      ]);
+      const [leases, history] = await rest;
       this.escrow = history.points.map(point);
       this._takeLeases(leases);
     } finally {
