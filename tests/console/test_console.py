@@ -22,8 +22,26 @@ from offchain.models import LeaseOut, PoolOut, TenantOut, dump
 pytestmark = pytest.mark.browser
 
 
-def rows(browser: Any, selector: str) -> list[Any]:
-    return browser.find_elements(By.CSS_SELECTOR, selector)
+# Reads a table in one script call: a live page may redraw between two WebDriver calls.
+_ROWS = """
+const cell = (e) => ({
+  text: e.innerText.trim(),
+  data: {...e.dataset},
+  titles: Array.from(e.querySelectorAll("code")).map((c) => c.title),
+});
+return Array.from(document.querySelectorAll(arguments[0])).map((row) => ({
+  data: {...row.dataset},
+  cells: Array.from(row.children).map(cell),
+  fields: Object.fromEntries(
+    Array.from(row.querySelectorAll("[data-field]")).map((e) => [e.dataset.field, cell(e)])),
+  grants: Array.from(row.querySelectorAll("[data-operator]")).map((e) => ({...e.dataset})),
+}));
+"""
+
+
+def rows(browser: Any, selector: str) -> list[dict[str, Any]]:
+    """Each row matching ``selector``: its data attributes, cells and ``[data-field]`` cells."""
+    return list(browser.execute_script(_ROWS, selector))
 
 
 def test_overview_shows_the_chain_the_phase_and_equal_journal_heads(console, chain_client, node):
@@ -34,20 +52,23 @@ def test_overview_shows_the_chain_the_phase_and_equal_journal_heads(console, cha
         "a journal check",
     )
     chain_id = int(node("eth_chainId"), 16)
-    assert page.find_element(By.CSS_SELECTOR, "#ov-chain .value").text == str(chain_id)
-    assert page.find_element(By.CSS_SELECTOR, "#ov-phase .value").text == "live"
+    cards = page.execute_script(
+        "return [...document.querySelectorAll('.card')].map(c => [c.id, c.querySelector('.value')"
+        ".innerText])"
+    )
+    assert dict(cards)["ov-chain"] == str(chain_id)
+    assert dict(cards)["ov-phase"] == "live"
     assert page.find_element(By.ID, "journal").get_attribute("data-journal") == "equal"
     journals = chain_client.journals()
     shown = rows(page, "#journal tr[data-contract]")
-    assert {r.get_attribute("data-contract") for r in shown} == set(journals)
+    assert {r["data"]["contract"] for r in shown} == set(journals)
     for row in shown:
-        name = row.get_attribute("data-contract")
-        cells = row.find_elements(By.TAG_NAME, "td")
-        assert row.get_attribute("data-equal") == "true"
-        assert int(cells[1].text) == journals[name].seq
-        head = cells[2].find_element(By.TAG_NAME, "code").get_attribute("title")
-        assert head == "0x" + journals[name].head.hex(), name
-    bars = rows(page, "svg.utilization g[data-pool]")
+        name = row["data"]["contract"]
+        assert row["data"]["equal"] == "true"
+        assert int(row["cells"][1]["text"]) == journals[name].seq
+        assert row["cells"][2]["titles"] == ["0x" + journals[name].head.hex()], name
+        assert row["cells"][4]["titles"] == ["0x" + journals[name].head.hex()], name
+    bars = page.find_elements(By.CSS_SELECTOR, "svg.utilization g[data-pool]")
     assert len(bars) == chain_client.market.pool_count()
     screenshot(page, "overview")
 
@@ -56,25 +77,20 @@ def test_tenants_page_matches_the_registry_and_the_market(console, chain_client)
     page = console("tenants")
     count = chain_client.registry.tenant_count()
     shown = rows(page, "#tenants-table tr[data-tenant]")
-    assert [int(r.get_attribute("data-tenant")) for r in shown] == list(range(1, count + 1))
+    assert [int(r["data"]["tenant"]) for r in shown] == list(range(1, count + 1))
     for row in shown:
-        tenant_id = int(row.get_attribute("data-tenant"))
+        tenant_id = int(row["data"]["tenant"])
         chain = dump(TenantOut.of(chain_client.registry.tenant(tenant_id)))
         escrow = chain_client.market.escrow(tenant_id)
-        field = lambda name, r=row: r.find_element(By.CSS_SELECTOR, f'[data-field="{name}"]')  # noqa: E731
-        assert field("status").text == chain["status"]
-        assert (
-            field("owner").find_element(By.TAG_NAME, "code").get_attribute("title")
-            == chain["owner"]
-        )
-        assert int(field("free").get_attribute("data-wei")) == escrow.free
-        assert int(field("reserved").get_attribute("data-wei")) == escrow.reserved
-        for grant in field("operators").find_elements(By.CSS_SELECTOR, "[data-operator]"):
-            operator = grant.get_attribute("data-operator")
-            expiry = chain_client.registry.operator_expiry(tenant_id, operator)
-            assert int(grant.get_attribute("data-expires")) == expiry
-    operators = rows(page, "[data-operator]")
-    assert operators, "the scenario grants an operator"
+        fields = row["fields"]
+        assert fields["status"]["text"] == chain["status"]
+        assert fields["owner"]["titles"] == [chain["owner"]]
+        assert int(fields["free"]["data"]["wei"]) == escrow.free
+        assert int(fields["reserved"]["data"]["wei"]) == escrow.reserved
+        for grant in row["grants"]:
+            expiry = chain_client.registry.operator_expiry(tenant_id, grant["operator"])
+            assert int(grant["expires"]) == expiry
+    assert any(r["grants"] for r in shown), "the scenario grants an operator"
     screenshot(page, "tenants")
 
 
@@ -83,57 +99,50 @@ def test_pools_page_matches_the_market(console, chain_client):
     shown = rows(page, "#pools-table tr[data-pool]")
     assert len(shown) == chain_client.market.pool_count()
     for row in shown:
-        pool = dump(PoolOut.of(chain_client.market.pool(int(row.get_attribute("data-pool")))))
-        bar = row.find_element(By.CSS_SELECTOR, '[data-field="utilization"]')
-        assert int(bar.get_attribute("data-allocated")) == pool["allocated"]
-        assert int(bar.get_attribute("data-capacity")) == pool["capacity"]
-        price = row.find_element(By.CSS_SELECTOR, '[data-field="price"]').get_attribute("data-wei")
-        assert price == pool["pricePerUnitSecond"]
+        pool = dump(PoolOut.of(chain_client.market.pool(int(row["data"]["pool"]))))
+        bar = row["fields"]["utilization"]["data"]
+        assert (int(bar["allocated"]), int(bar["capacity"])) == (
+            pool["allocated"],
+            pool["capacity"],
+        )
+        assert row["fields"]["price"]["data"]["wei"] == pool["pricePerUnitSecond"]
     screenshot(page, "pools")
+
+
+def _shown_leases(page: Any) -> list[int]:
+    return [int(r["data"]["lease"]) for r in rows(page, "#leases-table tr[data-lease]")]
 
 
 def test_leases_page_shows_every_lease_and_filters(stack, console, chain_client, node):
     page = console("leases")
-    shown = {
-        int(r.get_attribute("data-lease")): r for r in rows(page, "#leases-table tr[data-lease]")
-    }
+    shown = {int(r["data"]["lease"]): r for r in rows(page, "#leases-table tr[data-lease]")}
     assert set(shown) == set(stack.scenario.leases.values())
-    now = int(page.execute_script("return window.leaseholdConsole.store.now"))
-    block = int(page.execute_script("return window.leaseholdConsole.store.clock.block"))
+    now, block = page.execute_script(
+        "const s = window.leaseholdConsole.store; return [s.now, s.clock.block]"
+    )
     assert now == int(node("eth_getBlockByNumber", [hex(block), False])["timestamp"], 16)
     for lease_id, row in shown.items():
         chain = dump(LeaseOut.of(chain_client.market.lease(lease_id)))
-        assert row.find_element(By.CSS_SELECTOR, '[data-field="status"]').text == chain["status"]
-        reason = row.find_element(By.CSS_SELECTOR, '[data-field="reason"]').text
+        assert row["fields"]["status"]["text"] == chain["status"]
+        reason = row["fields"]["reason"]["text"]
         assert reason == ("" if chain["closeReason"] == "None" else chain["closeReason"])
         # LeaseMarket.accrued at the mirror's block: units x price x (min(now, end) - paidUntil).
         until = min(now, chain["end"])
         expected = 0
         if chain["status"] == "Active" and until > chain["paidUntil"]:
-            expected = (
-                chain["units"] * int(chain["pricePerUnitSecond"]) * (until - chain["paidUntil"])
-            )
-        accrued = row.find_element(By.CSS_SELECTOR, '[data-field="accrued"]').get_attribute(
-            "data-wei"
-        )
-        assert int(accrued) == expected, lease_id
+            price = int(chain["pricePerUnitSecond"])
+            expected = chain["units"] * price * (until - chain["paidUntil"])
+        assert int(row["fields"]["accrued"]["data"]["wei"]) == expected, lease_id
 
     Select(page.find_element(By.ID, "filter-status")).select_by_value("Closed")
     wait(page, lambda d: "status=Closed" in d.current_url, "the filter in the URL")
     closed = [i for i in shown if chain_client.market.lease(i).status == 2]
-    shown_closed = [
-        int(r.get_attribute("data-lease")) for r in rows(page, "#leases-table tr[data-lease]")
-    ]
-    assert sorted(shown_closed) == sorted(closed)
+    assert sorted(_shown_leases(page)) == sorted(closed)
     Select(page.find_element(By.ID, "filter-reason")).select_by_value("Expired")
     expired = [i for i in closed if chain_client.market.lease(i).close_reason == 1]
-    shown_expired = [
-        int(r.get_attribute("data-lease")) for r in rows(page, "#leases-table tr[data-lease]")
-    ]
-    assert sorted(shown_expired) == sorted(expired)
-    assert page.find_element(By.ID, "leases-note").get_attribute("data-matching") == str(
-        len(expired)
-    )
+    assert sorted(_shown_leases(page)) == sorted(expired)
+    matching = page.find_element(By.ID, "leases-note").get_attribute("data-matching")
+    assert matching == str(len(expired))
     screenshot(page, "leases-filtered")
 
 
@@ -142,9 +151,9 @@ def test_anchors_page_shows_batches_and_revocations(console, chain_client):
     shown = rows(page, "#anchors-table tr[data-digest]")
     assert shown
     for row in shown:
-        record = chain_client.anchor.record(bytes.fromhex(row.get_attribute("data-digest")[2:]))
-        assert row.get_attribute("data-revoked") == str(record.revoked_at > 0).lower()
-    assert any(r.get_attribute("data-revoked") == "true" for r in shown)
+        record = chain_client.anchor.record(bytes.fromhex(row["data"]["digest"][2:]))
+        assert row["data"]["revoked"] == str(record.revoked_at > 0).lower()
+    assert any(r["data"]["revoked"] == "true" for r in shown)
     screenshot(page, "anchors")
 
 
@@ -157,13 +166,15 @@ def test_a_transaction_shows_up_without_a_reload_and_a_reorg_takes_it_back(stack
         created = (
             stack.client(dev_account(9)).registry.register("ipfs://console", bytes(32)).created
         )
+        status = f'tr[data-tenant="{created}"] [data-field="status"]'
         wait(
             page,
-            lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-tenant="{created}"]'),
+            lambda d: (
+                d.execute_script(f"return document.querySelector('{status}')?.innerText")
+                == "Pending"
+            ),
             "the new tenant",
         )
-        row = page.find_element(By.CSS_SELECTOR, f'tr[data-tenant="{created}"]')
-        assert row.find_element(By.CSS_SELECTOR, '[data-field="status"]').text == "Pending"
         assert page.execute_script("return window.__notReloaded") is True
         screenshot(page, "tenants-live")
     finally:
