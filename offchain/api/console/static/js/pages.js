@@ -149,6 +149,7 @@ function overview(store) {
 }
 
 const toUnits = (wei) => Number(wei) / 1e18;
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function poolChart(pools) {
   return utilizationChart(
@@ -251,7 +252,7 @@ function pools(store) {
   return h(
     "div",
     {},
-    h("section", {}, h("h2", {}, "Pools"), poolChart(state.pools), table(["id", "class", "provider", "status", "allocated", "price per unit", "lease length"], rows, { id: "pools-table" })),
+    h("section", {}, h("h2", {}, "Pools"), poolChart(state.pools), table(["id", "class", "provider", "status", "allocated", "price per unit-hour", "lease length"], rows, { id: "pools-table" })),
     h("section", {}, h("h2", {}, "Providers"), table(["provider", "pools", "claimable", "payout to", "handover to"], providers, { id: "providers-table" })),
   );
 }
@@ -400,7 +401,7 @@ function anchors(store) {
     "section",
     {},
     h("h2", {}, "Anchors and batches"),
-    h("p", { class: "muted" }, `${list.length} anchors: ${batches} batches, ${list.length - batches} digests, ${revoked} revoked.`),
+    h("p", { class: "muted" }, `${plural(list.length, "anchor")}: ${plural(batches, "batch", "batches")}, ${plural(list.length - batches, "digest")}, ${revoked} revoked.`),
     table(["digest or root", "kind", "tenant", "anchored", "block", "leaves", "revoked", "batch URI"], rows, { id: "anchors-table" }),
   );
 }
