@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from offchain import __version__
+from offchain.api.console import install_console
 from offchain.api.errors import ERROR_RESPONSES, install_error_handlers
 from offchain.api.metrics import CountRequests, Metrics
 from offchain.api.port import MirrorPort
@@ -78,5 +79,6 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
     app.add_middleware(Staleness, port=port)  # X-Leasehold-Block, -Lag, -Lag-Seconds, -Phase
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)  # the web console at /, and a /docs that needs no internet
     document(app)  # the staleness headers in the OpenAPI document
     return app
