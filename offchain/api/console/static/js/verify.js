@@ -1,7 +1,7 @@
 // Verify a file against its proof bundle: the file is hashed here, in the browser (the bundle's
-// algorithm: sha256 or keccak256; the digest is the leaf), the proof is replayed here to the root
-// as OpenZeppelin's StandardMerkleTree over bytes32 does (leaf keccak256(keccak256(value)),
-// pairs hashed in ascending order), then POST /proofs/verify says whether the mirror (and the
+// algorithm: sha256 or keccak256; the leaf is that digest in a plain bundle, its salted commitment
+// in a hiding one), the proof is replayed here to the root as OpenZeppelin's StandardMerkleTree
+// over bytes32 does (leaf keccak256(keccak256(value)), pairs hashed in ascending order), then POST /proofs/verify says whether the mirror (and the
 // chain, if asked) has that root anchored, unrevoked.
 
 import { fromHex, keccak256, sha256, toHex } from "./hashes.js";
@@ -10,6 +10,18 @@ import { h, postJSON } from "./util.js";
 function compare(a, b) {
   for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
+}
+
+// A hiding bundle's leaf: keccak256("leasehold:salted-leaf:v1" ‖ salt ‖ digest), as
+// offchain.anchoring.commitment.salted_leaf computes it (docs/privacy.md).
+const LEAF_DOMAIN = new TextEncoder().encode("leasehold:salted-leaf:v1");
+
+export function saltedLeaf(salt, digest) {
+  const joined = new Uint8Array(LEAF_DOMAIN.length + salt.length + digest.length);
+  joined.set(LEAF_DOMAIN, 0);
+  joined.set(salt, LEAF_DOMAIN.length);
+  joined.set(digest, LEAF_DOMAIN.length + salt.length);
+  return keccak256(joined);
 }
 
 export function processProof(leafValue, proof) {
@@ -64,11 +76,18 @@ export async function verifyFiles(files, onchain) {
   const algorithm = bundle.data.algorithm || "sha256";
   const digest = await digestOf(new Uint8Array(await file.arrayBuffer()), algorithm);
   const steps = [];
-  const leafOk = toHex(digest) === String(bundle.data.leaf).toLowerCase();
-  steps.push([`${algorithm} of ${file.name} (in this browser)`, toHex(digest), leafOk]);
+  const hiding = bundle.data.kind === "hiding" && typeof bundle.data.salt === "string";
+  const leaf = hiding ? saltedLeaf(fromHex(bundle.data.salt), digest) : digest;
+  const leafOk = toHex(leaf) === String(bundle.data.leaf).toLowerCase();
+  if (hiding) {
+    steps.push([`${algorithm} of ${file.name} (in this browser)`, toHex(digest), true]);
+    steps.push(["the bundle's salt opens the leaf (computed here)", toHex(leaf), leafOk]);
+  } else {
+    steps.push([`${algorithm} of ${file.name} (in this browser)`, toHex(digest), leafOk]);
+  }
   let rootOk = false;
   try {
-    const root = processProof(digest, bundle.data.proof);
+    const root = processProof(leaf, bundle.data.proof);
     rootOk = toHex(root) === String(bundle.data.root).toLowerCase();
     steps.push([`the proof leads to (computed here)`, toHex(root), rootOk]);
   } catch (error) {
