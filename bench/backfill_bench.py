@@ -245,6 +245,7 @@ class _Node:
             else:
                 number = int(params[0], 16)
                 out.append({"number": hex(number), "hash": "0x" + f"{number:064x}",
+                            "parentHash": "0x" + f"{max(number - 1, 0):064x}",
                             "timestamp": hex(1_700_000_000 + 12 * number)})  # fmt: skip
         return out
 
