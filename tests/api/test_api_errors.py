@@ -41,7 +41,7 @@ def test_bad_requests_get_a_4xx_with_a_message(api, path, status, fragment):
     ("bundle", "fragment"),
     [
         ({}, "field 'schema' is missing"),
-        ({"schema": 2}, "schema 2 is not supported"),
+        ({"schema": 3}, "schema 3 is not supported"),
         ([], "Input should be a valid dictionary"),
     ],
 )
