@@ -16,6 +16,7 @@ from typing import Any
 
 from _mirror_chain import ADMIN_ROLE, CPU, GPU, MARKET_ROLE, PROVIDER_ROLE
 from hexbytes import HexBytes
+from web3.exceptions import BlockNotFound
 
 from offchain.exceptions import StaleViewError
 from offchain.mirror.mirror import Mirror
@@ -227,7 +228,11 @@ def wait_until_equal(
     while time.monotonic() < deadline:
         head = chain.provider.web3.eth.get_block("latest")["hash"].to_0x_hex()
         if mirror.view().block_hash == head:
-            diffs = mirror_matches_chain(mirror, chain, contracts, accounts, wanted)
+            try:
+                diffs = mirror_matches_chain(mirror, chain, contracts, accounts, wanted)
+            except BlockNotFound:  # a repair replaced the state between the two reads: again
+                diffs = ["the mirror's state was replaced while it was compared"]
+                continue
             if not diffs:
                 return
         time.sleep(0.05)
