@@ -236,11 +236,12 @@ class ReorgTooDeepError(LeaseholdError, RuntimeError):
 class RpcError(LeaseholdError, RuntimeError):
     """A JSON-RPC node answered a call with an error."""
 
-    def __init__(self, method: str, code: int, message: str, url: str) -> None:
+    def __init__(self, method: str, code: int, message: str, url: str, data: object = None) -> None:
         self.method = method
         self.code = code
         self.rpc_message = message
         self.url = url
+        self.data = data  # the error's ``data`` member (a revert's data, for eth_call)
         super().__init__(f"{method} failed at {url}: {message} (code {code})")
 
 

@@ -11,26 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from eth_utils.address import to_checksum_address
-from web3 import Web3
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from offchain.chain.abi import load_abi
 from offchain.chain.decode import Decoder
-from offchain.chain.errors import (
-    _is_revert,
-    _normalize,
-    _revert_data,
-    decode_revert,
-    is_connection_error,
-)
+from offchain.chain.decode import to_checksum as to_checksum_address
+from offchain.chain.light import LightWeb3
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
     NoSignerError,
     TransactionFailedError,
 )
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
 
 # ----------------------------------------------------------------------------------- signing
 
@@ -99,16 +95,24 @@ class TxResult:
 
 
 class _Bound:
-    """One deployed contract: calls, transactions and event decoding with error translation."""
+    """One deployed contract: calls, transactions and event decoding with error translation.
+
+    Over a :class:`~offchain.chain.light.LightWeb3` it only reads (it has no signer)."""
 
     name: str = ""
 
     def __init__(
-        self, w3: Web3, address: str, signer: Signer | None, decoder: Decoder | None = None
+        self,
+        w3: Web3 | LightWeb3,
+        address: str,
+        signer: Signer | None,
+        decoder: Decoder | None = None,
     ) -> None:
+        if signer is not None and isinstance(w3, LightWeb3):
+            raise TypeError("a LightWeb3 only reads: a client that signs needs a Web3")
         self.w3 = w3
-        self.address = to_checksum_address(address)
-        self.contract = w3.eth.contract(address=self.address, abi=load_abi(self.name))
+        self.address = cast("ChecksumAddress", to_checksum_address(address))
+        self.contract: Any = w3.eth.contract(address=self.address, abi=load_abi(self.name))
         self._decoder: Decoder | None = decoder or Decoder({self.name: self.address})
         self._signer = signer
 
@@ -119,6 +123,13 @@ class _Bound:
             raise self._translate(function, exc) from None
 
     def _translate(self, function: str, exc: Exception) -> Exception:
+        from offchain.chain.errors import (
+            _is_revert,
+            _revert_data,
+            decode_revert,
+            is_connection_error,
+        )
+
         if _is_revert(exc):
             data = _revert_data(exc)
             if data is not None:
@@ -131,18 +142,22 @@ class _Bound:
         signer = self._signer
         if signer is None:
             raise NoSignerError(f"{self.name}.{function}")
-        sender = to_checksum_address(signer if isinstance(signer, str) else signer.address)
+        w3 = cast("Web3", self.w3)  # a client with a signer holds a Web3 (see __init__)
+        sender = cast(
+            "ChecksumAddress",
+            to_checksum_address(signer if isinstance(signer, str) else signer.address),
+        )
         call = self.contract.functions[function](*args)
         params: Any = {"from": sender, "value": value}
         try:
             if isinstance(signer, str):
                 tx_hash = call.transact(params)
             else:
-                params["nonce"] = self.w3.eth.get_transaction_count(sender, "pending")
+                params["nonce"] = w3.eth.get_transaction_count(sender, "pending")
                 tx = call.build_transaction(params)
                 signed = signer.sign_transaction(tx)
-                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+                tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         except Exception as exc:
             raise self._translate(function, exc) from None
         if receipt["status"] != 1:
@@ -173,6 +188,8 @@ class _Bound:
         (:mod:`offchain.chain.decode`)."""
         if self._decoder is None:
             return
+        from offchain.chain.errors import _normalize
+
         for log in logs:
             if to_checksum_address(log["address"]) != self.address or not log["topics"]:
                 continue
@@ -197,7 +214,7 @@ class _Bound:
         return JournalHead(seq=int(seq), head=bytes(head))
 
 
-def _endpoint(w3: Web3) -> str:
+def _endpoint(w3: Web3 | LightWeb3) -> str:
     return str(getattr(w3.provider, "endpoint_uri", None) or type(w3.provider).__name__)
 
 

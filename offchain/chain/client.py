@@ -28,20 +28,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from eth_utils.address import to_checksum_address
-from web3 import Web3
-from web3.types import RPCEndpoint
+from typing import TYPE_CHECKING, Any
 
 from offchain.chain._contract import JournalHead, Signer, _endpoint
 from offchain.chain.anchor import AnchorClient
 from offchain.chain.decode import Decoder
-from offchain.chain.errors import is_connection_error
+from offchain.chain.decode import to_checksum as to_checksum_address
+from offchain.chain.light import LightWeb3
 from offchain.chain.manifest import Manifest, check_chain, load_manifest, parse_manifest
 from offchain.chain.market import MarketClient
 from offchain.chain.registry import RegistryClient
 from offchain.exceptions import ChainUnavailableError
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 # ------------------------------------------------------------------------------- addresses
 
@@ -85,7 +85,9 @@ class LeaseholdClient:
         market: ``LeaseMarket``.
     """
 
-    def __init__(self, w3: Web3, addresses: Addresses, signer: Signer | None = None) -> None:
+    def __init__(
+        self, w3: Web3 | LightWeb3, addresses: Addresses, signer: Signer | None = None
+    ) -> None:
         self.w3 = w3
         self.addresses = addresses
         self.signer = signer
@@ -97,7 +99,7 @@ class LeaseholdClient:
     @classmethod
     def from_manifest(
         cls,
-        w3: Web3,
+        w3: Web3 | LightWeb3,
         manifest: Manifest | Mapping[str, Any] | str | Path,
         signer: Signer | None = None,
         *,
@@ -106,7 +108,8 @@ class LeaseholdClient:
         """A client for the deployment a manifest describes.
 
         Args:
-            w3: A connected ``Web3``.
+            w3: A connected ``Web3``, or a :class:`~offchain.chain.light.LightWeb3` for a
+                client that only reads (no web3.py import, no signer).
             manifest: A loaded :class:`~offchain.chain.manifest.Manifest`, its parsed JSON, or the
                 path of ``deployments/<chain-id>.json`` (read by
                 ``offchain.chain.manifest.load_manifest``).
@@ -126,8 +129,10 @@ class LeaseholdClient:
         client = cls(w3, Addresses.of(manifest), signer)
         if check:
             try:
-                check_chain(manifest, Web3Rpc(w3))
+                check_chain(manifest, w3 if isinstance(w3, LightWeb3) else Web3Rpc(w3))
             except Exception as exc:
+                from offchain.chain.errors import is_connection_error
+
                 if is_connection_error(exc):
                     raise ChainUnavailableError(_endpoint(w3)) from None
                 raise
@@ -157,6 +162,8 @@ class Web3Rpc:
         self.w3 = w3
 
     def call(self, method: str, params: Any = ()) -> Any:
+        from web3.types import RPCEndpoint
+
         return _wire(self.w3.manager.request_blocking(RPCEndpoint(method), list(params)))
 
 

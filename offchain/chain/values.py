@@ -7,9 +7,8 @@ web3.py nor a node.
 
 from __future__ import annotations
 
-from eth_hash.auto import keccak
-from eth_utils.address import to_checksum_address
-
+from offchain.chain.decode import keccak256 as keccak
+from offchain.chain.decode import to_checksum
 from offchain.exceptions import InvalidValueError
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -73,7 +72,7 @@ def parse_address(text: str, what: str = "address") -> str:
         bytes.fromhex(body)
     except ValueError:
         raise InvalidValueError(what, text, "0x followed by 40 hex digits") from None
-    return str(to_checksum_address("0x" + body))
+    return to_checksum(body)
 
 
 def hex32(value: bytes) -> str:

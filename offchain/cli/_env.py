@@ -32,6 +32,7 @@ class Env:
     rpc: str
     deployment: Path | None
     _w3: Any = None
+    _reader: Any = None
     _manifest: Any = None
     _chain_id: int | None = field(default=None)
 
@@ -57,6 +58,15 @@ class Env:
             self._w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 60}))
         return self._w3
 
+    def reader(self) -> Any:
+        """A :class:`~offchain.chain.light.LightWeb3`: reads without importing web3.py."""
+        if self._reader is None:
+            from offchain.chain.light import LightWeb3
+
+            self.chain_id()
+            self._reader = LightWeb3(self.rpc)
+        return self._reader
+
     def manifest(self) -> Any:
         """The deployment manifest for this chain (``--deployment`` or the default path)."""
         if self._manifest is None:
@@ -66,10 +76,17 @@ class Env:
         return self._manifest
 
     def client(self, account: str | None = None) -> Any:
-        """A client for the deployment (checked against the chain), signing as ``account``."""
+        """A client for the deployment (checked against the chain), signing as ``account``.
+
+        Without a signer the client only reads, through :meth:`reader` (no web3.py import): the
+        CLI's read commands start in a fraction of the time. A write then fails as before, with
+        :class:`~offchain.exceptions.NoSignerError`.
+        """
         from offchain.chain.client import LeaseholdClient
 
         signer = resolve_account(account, self.chain_id())
+        if signer is None:
+            return LeaseholdClient.from_manifest(self.reader(), self.manifest())
         return LeaseholdClient.from_manifest(self.w3(), self.manifest(), signer)
 
 
@@ -81,11 +98,12 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
     (password from ``LEASEHOLD_PASSWORD`` or a prompt). Without ``--account``, the private key in
     ``LEASEHOLD_PRIVATE_KEY`` signs, if set.
     """
+    if spec is None and not os.environ.get("LEASEHOLD_PRIVATE_KEY"):
+        return None  # before importing eth_account: a read needs no signer
     from eth_account import Account
 
     if spec is None:
-        key = os.environ.get("LEASEHOLD_PRIVATE_KEY")
-        return Account.from_key(key) if key else None
+        return Account.from_key(os.environ["LEASEHOLD_PRIVATE_KEY"])
     if spec.isdigit():
         if chain_id not in LOCAL_CHAIN_IDS:
             raise InvalidValueError(

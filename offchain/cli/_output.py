@@ -15,8 +15,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from offchain.models import plain
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
@@ -36,6 +34,8 @@ def emit_json(value: Any) -> None:
 
 
 def _tx_json(result: Any) -> dict[str, Any]:
+    from offchain.models import plain  # here: the root group imports this module for --help
+
     return {
         "txHash": result.tx_hash,
         "blockNumber": result.block_number,

@@ -21,8 +21,8 @@ from typing import Any, NoReturn
 import click
 
 from offchain import __version__
-from offchain.chain.errors import is_connection_error
 from offchain.cli._env import DEFAULT_RPC, Env
+from offchain.cli._group import LazyCommand, LazyGroup
 from offchain.cli._output import (
     EXIT_CHAIN,
     EXIT_ERROR,
@@ -30,19 +30,7 @@ from offchain.cli._output import (
     EXIT_REVERTED,
     EXIT_UNVERIFIED,
     EXIT_USAGE,
-    err,
 )
-from offchain.cli.anchor import anchor_cmd, anchors, verify_cmd
-from offchain.cli.chain import chain
-from offchain.cli.deploy import deploy
-from offchain.cli.earnings import earnings
-from offchain.cli.escrow import escrow
-from offchain.cli.lease import lease
-from offchain.cli.mirror import mirror
-from offchain.cli.pool import pool
-from offchain.cli.provider import provider
-from offchain.cli.role import role
-from offchain.cli.tenant import tenant
 from offchain.exceptions import (
     ApiUnavailableError,
     BundleFormatError,
@@ -61,6 +49,57 @@ from offchain.exceptions import (
     UnknownTenantError,
 )
 
+#: Every command: where it lives and its help's first paragraph (its line in 'leasehold --help';
+#: a test keeps each equal to the command's own help). Modules are imported when a command runs.
+COMMANDS = {
+    name: LazyCommand(f"offchain.cli.{target}", summary)
+    for name, target, summary in [
+        ("chain", "chain:chain", "Run a local Anvil devnet in the background."),
+        (
+            "deploy",
+            "deploy:deploy",
+            "Deploy TenantRegistry, DataAnchor and LeaseMarket to --rpc and write the manifest.",
+        ),
+        ("tenant", "tenant:tenant", "Register and manage tenants (TenantRegistry)."),
+        (
+            "role",
+            "role:role",
+            "Grant and revoke platform roles (provider: a platform admin; admin: the default "
+            "admin).",
+        ),
+        (
+            "pool",
+            "pool:pool",
+            "Create and run capacity pools (LeaseMarket, providers and platform admins).",
+        ),
+        ("lease", "lease:lease", "Open and manage leases (LeaseMarket, tenants and providers)."),
+        ("escrow", "escrow:escrow", "A tenant's escrow in the lease market."),
+        ("earnings", "earnings:earnings", "Providers' earnings."),
+        (
+            "provider",
+            "provider:provider",
+            "A provider's payout address and the handover of its pools (LeaseMarket, providers).",
+        ),
+        (
+            "anchor",
+            "anchor:anchor_cmd",
+            "Anchor a file, or every file under a directory as one Merkle batch.",
+        ),
+        (
+            "verify",
+            "anchor:verify_cmd",
+            "Check that PATH was anchored: with its --bundle (hiding or plain), else as a plain "
+            "digest.",
+        ),
+        ("anchors", "anchor:anchors", "Look up and revoke anchors (DataAnchor)."),
+        (
+            "mirror",
+            "mirror:mirror",
+            "Follow the deployment into memory and serve it (the off-chain mirror and its API).",
+        ),
+    ]
+}
+
 EPILOG = f"""\b
 Exit status:
   0  success
@@ -77,8 +116,9 @@ LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_API (mirror status), LEASEHOLD
 """
 
 
-class _Group(click.Group):
-    """The root group: a node that stops answering mid-command is reported with the URL in use."""
+class _Group(LazyGroup):
+    """The root group: commands load on first use (:class:`LazyGroup`); a node that stops
+    answering mid-command is reported with the URL in use."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -86,6 +126,8 @@ class _Group(click.Group):
         except LeaseholdError:
             raise
         except Exception as exc:
+            from offchain.chain.errors import is_connection_error
+
             env = ctx.find_object(Env)
             if env is not None and is_connection_error(exc):
                 raise ChainUnavailableError(env.rpc) from exc
@@ -94,6 +136,7 @@ class _Group(click.Group):
 
 @click.group(
     cls=_Group,
+    lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
@@ -123,21 +166,6 @@ def cli(ctx: click.Context, rpc: str, deployment: Path | None) -> None:
     ctx.obj = Env(rpc=rpc, deployment=deployment)
 
 
-cli.add_command(chain)
-cli.add_command(deploy)
-cli.add_command(tenant)
-cli.add_command(role)
-cli.add_command(pool)
-cli.add_command(lease)
-cli.add_command(escrow)
-cli.add_command(earnings)
-cli.add_command(provider)
-cli.add_command(anchor_cmd)
-cli.add_command(verify_cmd)
-cli.add_command(anchors)
-cli.add_command(mirror)
-
-
 # ---------------------------------------------------------------------------------- errors
 
 
@@ -162,6 +190,8 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def _fail(message: str, code: int) -> NoReturn:
+    from offchain.cli._output import err
+
     err.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True)
     sys.exit(code)
 
@@ -203,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
+        from offchain.chain.errors import is_connection_error
+
         if is_connection_error(exc):  # before OSError: requests' connection errors are OSErrors
             _fail(_one_line(str(ChainUnavailableError(env_rpc()))), EXIT_CHAIN)
         if isinstance(exc, OSError):

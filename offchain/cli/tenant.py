@@ -117,7 +117,7 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     )
     if view.operators:
         native = client.market.asset() == ZERO_ADDRESS
-        now = int(env.w3().eth.get_block("latest")["timestamp"])
+        now = int(env.reader().eth.get_block("latest")["timestamp"])
         table = listing("operator", "expires", "allowance left", "longest lease")
         for o in view.operators:
             table.add_row(
