@@ -1,0 +1,144 @@
+"""Benchmark of the ``leasehold`` command's start-up; writes bench/CLI.md.
+
+    python bench/cli_startup.py [--runs 21] [--before /other/checkout/.venv/bin/leasehold]
+
+What it measures, side by side in one run (each command started ``--runs`` times as a new process,
+the commands interleaved round-robin so a burst of load on the shared machine hits them alike):
+
+- the floor: ``python -c 'import click, rich'`` (a click + rich program that does nothing);
+- ``leasehold --help`` and ``leasehold tenant --help``;
+- reads on a local Anvil devnet with the demo scenario played (started and deployed here):
+  ``tenant show 1``, ``lease list`` and ``pool show 1``.
+
+Each row is the median wall time from ``fork`` to exit, and its ratio to the floor's median.
+``--before`` adds the same rows for another installation of the command (e.g. the main branch's
+checkout), for a before/after table from one run. Target (issue 14): <= 150 ms for ``--help`` and
+for a read on a local node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _readme  # bench/, on the path when this runs as a script
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from offchain.demo.runner import Stack  # noqa: E402 -- after the path set-up
+
+TARGET_MS = 150.0
+
+
+def timed(argv: list[str]) -> float:
+    """Seconds from start to exit of one process (its output discarded; it must succeed)."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode().strip()}")
+    return elapsed
+
+
+def measure(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
+    """Each command ``runs`` times, round-robin, after one warm-up run of each."""
+    for argv in commands.values():
+        timed(argv)
+    found: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            found[name].append(timed(argv))
+    return found
+
+
+def rows_of(leasehold: str, chain: list[str]) -> dict[str, list[str]]:
+    """The measured command lines of one installation of ``leasehold``."""
+    return {
+        "leasehold --help": [leasehold, "--help"],
+        "leasehold tenant --help": [leasehold, "tenant", "--help"],
+        "leasehold tenant show 1": [leasehold, *chain, "tenant", "show", "1"],
+        "leasehold lease list": [leasehold, *chain, "lease", "list"],
+        "leasehold pool show 1": [leasehold, *chain, "pool", "show", "1"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument(
+        "--leasehold",
+        default=str(Path(sys.executable).with_name("leasehold")),
+        help="The command to measure (default: this Python's installed console script).",
+    )
+    parser.add_argument("--before", help="Another installation's command, measured alongside.")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "CLI.md")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="leasehold-cli-bench-"))
+    stack = Stack(workdir)
+    try:
+        stack.start_chain()
+        stack.deploy()
+        stack.play()
+        chain = ["--rpc", stack.rpc, "--deployment", str(stack.manifest_path)]
+        floor = {
+            "python -c 'import click, rich' (floor)": [sys.executable, "-c", "import click, rich"]
+        }
+        commands = {**floor, **rows_of(args.leasehold, chain)}
+        if args.before:
+            commands |= {f"{k} (before)": v for k, v in rows_of(args.before, chain).items()}
+        load_before = os.getloadavg()[0]
+        found = measure(commands, args.runs)
+        load_after = os.getloadavg()[0]
+    finally:
+        stack.stop()
+
+    ms = 1000.0
+    medians = {name: statistics.median(times) * ms for name, times in found.items()}
+    base = next(iter(medians.values()))
+    table = ["| command | median | ratio to floor | target |", "|---|---:|---:|---|"]
+    for name, median in medians.items():
+        target = "" if "floor" in name or "before" in name else f"<= {TARGET_MS:.0f} ms"
+        table.append(f"| `{name}` | {median:.0f} ms | {median / base:.1f}x | {target} |")
+    text = "\n".join(
+        [
+            "# CLI start-up benchmark",
+            "",
+            "Regenerate with `python bench/cli_startup.py` (under a minute; starts its own Anvil,",
+            "deploys and plays the demo scenario, then stops it). Issue 14's target: <= 150 ms for",
+            "`--help` and for a read on a local node.",
+            "",
+            *table,
+            "",
+            f"Median of {args.runs} runs of each command as a new process (after one warm-up run "
+            "each), the commands interleaved round-robin; the floor is a click + rich program "
+            "that does nothing. The reads go to the local Anvil at loopback.",
+            "",
+            "How: the root group imports no command module (`offchain/cli/_group.py` lists them "
+            "from a map of names, targets and help summaries); reads without a signer go through "
+            "the package's own JSON-RPC client and ABI codec (`offchain/chain/light.py`), not "
+            "web3.py, which writes still use.",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, load average {load_before:.2f} before and "
+            f"{load_after:.2f} after (the machine is shared with other work).",
+            "",
+        ]
+    )
+    args.out.write_text(text)
+    if args.out == ROOT / "bench" / "CLI.md":  # docs/benchmarks.md shows the page below its title
+        _readme.sync("cli", text[text.index(table[0]) :])
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
