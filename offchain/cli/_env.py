@@ -16,7 +16,6 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from offchain.chain import devnet
 from offchain.exceptions import ChainUnavailableError, InvalidValueError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +42,8 @@ class Env:
             ChainUnavailableError: nothing answers.
         """
         if self._chain_id is None:
+            from offchain.chain import devnet
+
             found = devnet.rpc_chain_id(self.rpc, timeout=5.0)
             if found is None:
                 raise ChainUnavailableError(self.rpc)
@@ -112,6 +113,8 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
                 "an address, a keystore file or LEASEHOLD_PRIVATE_KEY "
                 f"(development accounts exist only on local chains {LOCAL_CHAIN_IDS})",
             )
+        from offchain.chain import devnet
+
         return devnet.dev_account(int(spec))
     if spec.startswith("0x"):
         from offchain.chain.values import parse_address
