@@ -123,8 +123,8 @@ class _Group(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LeaseholdError:
-            raise
+        except (LeaseholdError, click.exceptions.Exit, click.ClickException):
+            raise  # ours, or click's (a sub-command's --help ends with Exit): no node involved
         except Exception as exc:
             from offchain.chain.errors import is_connection_error
 

@@ -99,3 +99,19 @@ def test_a_read_on_the_chain_loads_no_web3(stack):
         "    assert not exc.code, exc.code"
     )
     assert _heavy(_modules_after(code)) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["tenant", "--help"], ["lease", "list", "--help"]])
+def test_help_loads_only_its_own_command_module_and_no_web3(args):
+    code = (
+        "from offchain.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code"
+    )
+    loaded = _modules_after(code)
+    assert _heavy(loaded) == []
+    own = {f"offchain.cli.{args[0]}"} if len(args) > 1 else set()
+    commands = {c.target.partition(":")[0] for c in COMMANDS.values()}
+    assert commands & set(loaded) == own
