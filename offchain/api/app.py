@@ -10,8 +10,10 @@ the JSON shape of :mod:`offchain.models`, the same the CLI prints with ``--json`
 by id: ``?after=<last id>&limit=<n>``, and answer ``{"items": [...], "total": n, "next": <cursor
 or null>}``.
 
-Errors are JSON ``{"error": <code>, "message": <one line>}`` with a 4xx status: malformed ids,
-digests and bundles get 400 or 422 with what was expected, unknown ones 404.
+Errors are JSON ``{"error": <code>, "message": <one line>}``: a parameter or bundle the schema
+does not allow (every enum, pattern and bound is declared here) gets 422 with what was expected,
+an unknown id 404, a body over the server's limit 413, a read the mirror kept moving under 503.
+Messages echo at most 64 characters of the input. ``HEAD`` answers every ``GET`` route.
 
 ``GET /events`` is a Server-Sent Events stream: ``change`` events (a block applied: its table
 changes, rendered as entities; amounts as decimal strings), ``retract`` events (a block undone by a
