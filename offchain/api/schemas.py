@@ -29,9 +29,12 @@ class _Model(BaseModel):
 
 
 class ErrorOut(_Model):
-    """Every 4xx answer."""
+    """Every error answer (4xx, and 503 ``busy``)."""
 
-    error: str = Field(description="Machine-readable code, e.g. not_found, bad_request")
+    error: str = Field(
+        description="Machine-readable code: invalid_request (422), not_found (404), too_large "
+        "(413), busy (503), method_not_allowed (405), http_error or bad_bundle (400)"
+    )
     message: str = Field(description="One line saying what was wrong and what was expected")
 
 
