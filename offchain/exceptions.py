@@ -75,6 +75,32 @@ class TransactionFailedError(LeaseholdError, RuntimeError):
         super().__init__(f"transaction {tx_hash} ({function}) failed on chain without a reason")
 
 
+class TransactionPendingError(LeaseholdError, TimeoutError):
+    """A sent transaction was not mined within the time the caller waits for it."""
+
+    def __init__(self, tx_hash: str, function: str, timeout: float, url: str) -> None:
+        self.tx_hash = tx_hash
+        self.timeout = timeout
+        super().__init__(
+            f"transaction {tx_hash} ({function}) still pending after {timeout:g} s: it may yet "
+            f"be mined; check it with 'cast receipt {tx_hash} --rpc-url {url}' before sending "
+            "it again (or wait longer with --timeout SECONDS)"
+        )
+
+
+class InsufficientFundsError(LeaseholdError, ValueError):
+    """The signer's balance cannot pay for a transaction (its value plus gas)."""
+
+    def __init__(self, account: str, has: int, value: int, function: str) -> None:
+        self.account = account
+        self.has = has
+        self.value = value
+        super().__init__(
+            f"insufficient funds: {account} has {has} wei, needs {value} wei plus gas "
+            f"for {function}; fund the account or send less"
+        )
+
+
 class ChainUnavailableError(LeaseholdError, ConnectionError):
     """No node answers at the RPC URL."""
 
@@ -132,6 +158,24 @@ class InvalidValueError(LeaseholdError, ValueError):
         self.what = what
         self.value = value
         super().__init__(f"bad {what} {value!r}: expected {expected}")
+
+
+class ValueOutOfRangeError(InvalidValueError):
+    """A number does not fit the ABI type of the parameter it would be sent as."""
+
+    def __init__(
+        self, function: str, parameter: str, abi_type: str, value: int, low: int, high: int
+    ) -> None:
+        self.what = parameter
+        self.value = value
+        self.function = function
+        self.abi_type = abi_type
+        self.low = low
+        self.high = high
+        Exception.__init__(
+            self,
+            f"{parameter} of {function} must be between {low} and {high} ({abi_type}), got {value}",
+        )
 
 
 class DevnetError(LeaseholdError, RuntimeError):
