@@ -50,17 +50,22 @@ class ContractRevertError(LeaseholdError, RuntimeError):
         self.error = error
         self.arguments = arguments
         self.data = data
-        shown = ", ".join(f"{name}={_show(value)}" for name, value in arguments.items())
+        shown = ", ".join(f"{name}={_show(value, name)}" for name, value in arguments.items())
         detail = f"{error}({shown})" if error != "unknown" else f"unknown error 0x{data.hex()}"
         super().__init__(f"{contract}.{function} reverted: {detail}")
 
 
-def _show(value: object) -> str:
-    """Render one decoded error argument the way a user reads it."""
+def _show(value: object, argument: str = "") -> str:
+    """Render one decoded error argument the way a user reads it (a role id by its name)."""
     name = getattr(value, "name", None)
     if isinstance(value, int) and isinstance(name, str):  # an IntEnum member: Solidity's name
         return "".join(part.capitalize() for part in name.split("_"))
     if isinstance(value, bytes):
+        if "role" in argument.lower():
+            from offchain.chain.values import ROLE_NAMES  # here: values imports this module
+
+            if value in ROLE_NAMES:
+                return ROLE_NAMES[value]
         return "0x" + value.hex()
     if isinstance(value, str):
         return value if value.startswith("0x") else repr(value)

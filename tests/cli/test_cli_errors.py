@@ -103,6 +103,7 @@ def test_contract_refusal_exits_5_with_the_decoded_error(leasehold, isolated):
     assert line.startswith(
         "error: TenantRegistry.approve reverted: AccessControlUnauthorizedAccount("
     )
+    assert line.endswith(", neededRole=ADMIN_ROLE)")  # the role by name, not its id
 
 
 @pytest.mark.parametrize(
