@@ -34,7 +34,7 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from offchain.chain._contract import JournalHead, Signer, _endpoint
+from offchain.chain._contract import DEFAULT_TX_TIMEOUT, JournalHead, Signer, _endpoint
 from offchain.chain.anchor import AnchorClient
 from offchain.chain.decode import Decoder
 from offchain.chain.errors import is_connection_error
@@ -85,14 +85,24 @@ class LeaseholdClient:
         market: ``LeaseMarket``.
     """
 
-    def __init__(self, w3: Web3, addresses: Addresses, signer: Signer | None = None) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        addresses: Addresses,
+        signer: Signer | None = None,
+        *,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
+    ) -> None:
         self.w3 = w3
         self.addresses = addresses
         self.signer = signer
+        self.tx_timeout = tx_timeout
         decoder = Decoder(addresses.by_contract())
         self.registry = RegistryClient(w3, addresses.registry, signer, decoder)
         self.anchor = AnchorClient(w3, addresses.anchor, signer, decoder)
         self.market = MarketClient(w3, addresses.market, signer, decoder)
+        for bound in (self.registry, self.anchor, self.market):
+            bound.tx_timeout = tx_timeout
 
     @classmethod
     def from_manifest(
@@ -102,6 +112,7 @@ class LeaseholdClient:
         signer: Signer | None = None,
         *,
         check: bool = True,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
     ) -> LeaseholdClient:
         """A client for the deployment a manifest describes.
 
@@ -113,6 +124,8 @@ class LeaseholdClient:
             signer: Account for writes (optional).
             check: Verify, with :func:`offchain.chain.manifest.check_chain`, that the node is the
                 manifest's chain, still has each deploy block and holds each contract's code.
+            tx_timeout: Seconds a write waits for its receipt before raising
+                :class:`~offchain.exceptions.TransactionPendingError`.
 
         Raises:
             ChainUnavailableError: the node does not answer.
@@ -123,7 +136,7 @@ class LeaseholdClient:
             manifest = load_manifest(manifest)
         elif not isinstance(manifest, Manifest):
             manifest = parse_manifest(manifest)
-        client = cls(w3, Addresses.of(manifest), signer)
+        client = cls(w3, Addresses.of(manifest), signer, tx_timeout=tx_timeout)
         if check:
             try:
                 check_chain(manifest, Web3Rpc(w3))
@@ -135,7 +148,7 @@ class LeaseholdClient:
 
     def using(self, signer: Signer) -> LeaseholdClient:
         """The same deployment, writing as ``signer``."""
-        return LeaseholdClient(self.w3, self.addresses, signer)
+        return LeaseholdClient(self.w3, self.addresses, signer, tx_timeout=self.tx_timeout)
 
     def journals(self) -> dict[str, JournalHead]:
         """The journal of each contract."""
