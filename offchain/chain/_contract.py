@@ -5,6 +5,10 @@ A call or transaction that reverts raises :class:`~offchain.exceptions.ContractR
 the decoded custom error (:mod:`offchain.chain.errors`); a node that does not answer raises
 :class:`~offchain.exceptions.ChainUnavailableError`. A mined transaction becomes a
 :class:`TxResult` whose events are decoded by the mirror's decoder (:mod:`offchain.chain.decode`).
+Before anything is sent, integer arguments are checked against their ABI types
+(:class:`~offchain.exceptions.ValueOutOfRangeError`); a sender that cannot pay raises
+:class:`~offchain.exceptions.InsufficientFundsError`, and a transaction not mined within
+``tx_timeout`` seconds :class:`~offchain.exceptions.TransactionPendingError` (with its hash).
 """
 
 from __future__ import annotations
@@ -13,20 +17,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from offchain.chain.abi import load_abi
+from offchain.chain.abi import check_arguments, load_abi
 from offchain.chain.decode import Decoder
 from offchain.chain.decode import to_checksum as to_checksum_address
 from offchain.chain.light import LightWeb3
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
+    InsufficientFundsError,
     NoSignerError,
     TransactionFailedError,
+    TransactionPendingError,
 )
 
 if TYPE_CHECKING:
     from eth_typing import ChecksumAddress
     from web3 import Web3
+
+#: How long a write waits for its receipt by default (web3.py's default too).
+DEFAULT_TX_TIMEOUT = 120.0
 
 # ----------------------------------------------------------------------------------- signing
 
@@ -100,6 +109,8 @@ class _Bound:
     Over a :class:`~offchain.chain.light.LightWeb3` it only reads (it has no signer)."""
 
     name: str = ""
+    #: Seconds a write waits for its receipt before raising TransactionPendingError.
+    tx_timeout: float = DEFAULT_TX_TIMEOUT
 
     def __init__(
         self,
@@ -117,6 +128,7 @@ class _Bound:
         self._signer = signer
 
     def _call(self, function: str, *args: Any) -> Any:
+        check_arguments(self.contract.abi, f"{self.name}.{function}", function, args)
         try:
             return self.contract.functions[function](*args).call()
         except Exception as exc:
@@ -147,6 +159,7 @@ class _Bound:
             "ChecksumAddress",
             to_checksum_address(signer if isinstance(signer, str) else signer.address),
         )
+        check_arguments(self.contract.abi, f"{self.name}.{function}", function, args, value)
         call = self.contract.functions[function](*args)
         params: Any = {"from": sender, "value": value}
         try:
@@ -157,9 +170,13 @@ class _Bound:
                 tx = call.build_transaction(params)
                 signed = signer.sign_transaction(tx)
                 tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-            receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         except Exception as exc:
+            if _is_insufficient_funds(exc):
+                has = int(w3.eth.get_balance(sender))
+                where = f"{self.name}.{function}"
+                raise InsufficientFundsError(sender, has, value, where) from None
             raise self._translate(function, exc) from None
+        receipt = self._wait(function, tx_hash)
         if receipt["status"] != 1:
             raise self._explain_failure(function, call, params, receipt)
         return TxResult(
@@ -168,6 +185,22 @@ class _Bound:
             gas_used=int(receipt["gasUsed"]),
             events=tuple(self._decode_logs(receipt["logs"])),
         )
+
+    def _wait(self, function: str, tx_hash: Any) -> Any:
+        from web3.exceptions import TimeExhausted
+
+        try:
+            w3 = cast("Web3", self.w3)  # only writes wait, and a client that writes holds a Web3
+            return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.tx_timeout)
+        except TimeExhausted:
+            raise TransactionPendingError(
+                "0x" + bytes(tx_hash).hex(),
+                f"{self.name}.{function}",
+                self.tx_timeout,
+                _endpoint(self.w3),
+            ) from None
+        except Exception as exc:
+            raise self._translate(function, exc) from None
 
     def _explain_failure(
         self, function: str, call: Any, params: dict[str, Any], receipt: Mapping[str, Any]
@@ -212,6 +245,11 @@ class _Bound:
         """The contract's journal: last sequence number and head."""
         seq, head = self._call("journal")
         return JournalHead(seq=int(seq), head=bytes(head))
+
+
+def _is_insufficient_funds(exc: BaseException) -> bool:
+    """Whether the node refused a transaction its sender cannot pay for (Anvil, Geth)."""
+    return "insufficient funds" in str(exc).lower()
 
 
 def _endpoint(w3: Web3 | LightWeb3) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from offchain.chain._contract import JournalHead, Signer, _endpoint
+from offchain.chain._contract import DEFAULT_TX_TIMEOUT, JournalHead, Signer, _endpoint
 from offchain.chain.anchor import AnchorClient
 from offchain.chain.decode import Decoder
 from offchain.chain.decode import to_checksum as to_checksum_address
@@ -86,15 +86,23 @@ class LeaseholdClient:
     """
 
     def __init__(
-        self, w3: Web3 | LightWeb3, addresses: Addresses, signer: Signer | None = None
+        self,
+        w3: Web3 | LightWeb3,
+        addresses: Addresses,
+        signer: Signer | None = None,
+        *,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
     ) -> None:
         self.w3 = w3
         self.addresses = addresses
         self.signer = signer
+        self.tx_timeout = tx_timeout
         decoder = Decoder(addresses.by_contract())
         self.registry = RegistryClient(w3, addresses.registry, signer, decoder)
         self.anchor = AnchorClient(w3, addresses.anchor, signer, decoder)
         self.market = MarketClient(w3, addresses.market, signer, decoder)
+        for bound in (self.registry, self.anchor, self.market):
+            bound.tx_timeout = tx_timeout
 
     @classmethod
     def from_manifest(
@@ -104,6 +112,7 @@ class LeaseholdClient:
         signer: Signer | None = None,
         *,
         check: bool = True,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
     ) -> LeaseholdClient:
         """A client for the deployment a manifest describes.
 
@@ -116,6 +125,8 @@ class LeaseholdClient:
             signer: Account for writes (optional).
             check: Verify, with :func:`offchain.chain.manifest.check_chain`, that the node is the
                 manifest's chain, still has each deploy block and holds each contract's code.
+            tx_timeout: Seconds a write waits for its receipt before raising
+                :class:`~offchain.exceptions.TransactionPendingError`.
 
         Raises:
             ChainUnavailableError: the node does not answer.
@@ -126,7 +137,7 @@ class LeaseholdClient:
             manifest = load_manifest(manifest)
         elif not isinstance(manifest, Manifest):
             manifest = parse_manifest(manifest)
-        client = cls(w3, Addresses.of(manifest), signer)
+        client = cls(w3, Addresses.of(manifest), signer, tx_timeout=tx_timeout)
         if check:
             try:
                 check_chain(manifest, w3 if isinstance(w3, LightWeb3) else Web3Rpc(w3))
@@ -140,7 +151,7 @@ class LeaseholdClient:
 
     def using(self, signer: Signer) -> LeaseholdClient:
         """The same deployment, writing as ``signer``."""
-        return LeaseholdClient(self.w3, self.addresses, signer)
+        return LeaseholdClient(self.w3, self.addresses, signer, tx_timeout=self.tx_timeout)
 
     def journals(self) -> dict[str, JournalHead]:
         """The journal of each contract."""

@@ -222,6 +222,7 @@ class MarketClient(_Bound):
             raise NoSignerError(f"{self.name}.deposit")
         owner = to_checksum_address(signer if isinstance(signer, str) else signer.address)
         token = _Erc20(self.w3, asset, signer)
+        token.tx_timeout = self.tx_timeout
         if int(token._call("allowance", owner, self.address)) < amount:
             token._send("approve", self.address, amount)
 

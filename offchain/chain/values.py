@@ -16,6 +16,13 @@ ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
 DEFAULT_ADMIN_ROLE = bytes(32)
+#: Each role id by its Solidity name (``Roles.sol``; OpenZeppelin's ``DEFAULT_ADMIN_ROLE``).
+ROLE_NAMES = {
+    DEFAULT_ADMIN_ROLE: "DEFAULT_ADMIN_ROLE",
+    ADMIN_ROLE: "ADMIN_ROLE",
+    PROVIDER_ROLE: "PROVIDER_ROLE",
+    MARKET_ROLE: "MARKET_ROLE",
+}
 #: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
 #: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
@@ -85,6 +92,7 @@ __all__ = [
     "DEFAULT_ADMIN_ROLE",
     "MARKET_ROLE",
     "PROVIDER_ROLE",
+    "ROLE_NAMES",
     "UNLIMITED_ALLOWANCE",
     "UNLIMITED_DURATION",
     "ZERO_ADDRESS",

@@ -22,6 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LOCAL_CHAIN_IDS = (31337, 1337)
 DEFAULT_RPC = "http://127.0.0.1:8545"
+#: Seconds a write waits for its receipt (``--timeout``; web3.py's default).
+DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass(slots=True)
@@ -30,6 +32,7 @@ class Env:
 
     rpc: str
     deployment: Path | None
+    timeout: float = DEFAULT_TIMEOUT
     _w3: Any = None
     _reader: Any = None
     _manifest: Any = None
@@ -88,7 +91,9 @@ class Env:
         signer = resolve_account(account, self.chain_id())
         if signer is None:
             return LeaseholdClient.from_manifest(self.reader(), self.manifest())
-        return LeaseholdClient.from_manifest(self.w3(), self.manifest(), signer)
+        return LeaseholdClient.from_manifest(
+            self.w3(), self.manifest(), signer, tx_timeout=self.timeout
+        )
 
 
 def resolve_account(spec: str | None, chain_id: int) -> Any:
@@ -135,8 +140,22 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
     return Account.from_key(secret)
 
 
+def _set_timeout(ctx: click.Context, _: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        env_of(ctx).timeout = value
+
+
 def account_option(fn: F) -> F:
-    """``--account``: who signs the transaction."""
+    """``--account``: who signs the transaction; and ``--timeout``: how long to wait for it."""
+    fn = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="LEASEHOLD_TIMEOUT",
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_timeout,
+        help=f"How long to wait for the transaction to be mined. Default: {DEFAULT_TIMEOUT:g}.",
+    )(fn)
     return click.option(
         "--account",
         "-a",
@@ -159,9 +178,28 @@ def env_of(ctx: click.Context) -> Env:
 _pass_env = click.make_pass_decorator(Env)
 
 
-def _set_rpc(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        env_of(ctx).rpc = value
+def check_rpc_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--rpc``: an ``http://`` or ``https://`` URL with a host (what the CLI can talk to)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(
+            f"{value!r} is not an http(s) URL: expected e.g. {DEFAULT_RPC}", ctx, param
+        )
+    return value.strip()
+
+
+def _set_rpc(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    checked = check_rpc_url(ctx, param, value)
+    if checked is not None:
+        env_of(ctx).rpc = checked
 
 
 def _set_deployment(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:

@@ -23,6 +23,7 @@ EXIT_CHAIN = 3
 EXIT_NOT_FOUND = 4
 EXIT_REVERTED = 5
 EXIT_UNVERIFIED = 6
+EXIT_PENDING = 7
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -19,7 +19,7 @@ def escrow() -> None:
 
 @escrow.command("deposit")
 @click.argument("tenant_id", type=TENANT_ID)
-@click.argument("amount", type=AMOUNT)
+@click.argument("amount", type=AMOUNT.sent_as("LeaseMarket", "deposit", "amount"))
 @account_option
 @tx_json_option
 @pass_env
@@ -33,7 +33,7 @@ def escrow_deposit(
 
 @escrow.command("withdraw")
 @click.argument("tenant_id", type=TENANT_ID)
-@click.argument("amount", type=AMOUNT)
+@click.argument("amount", type=AMOUNT.sent_as("LeaseMarket", "withdraw", "amount"))
 @click.option("--to", "recipient", metavar="ADDRESS", help="Recipient. Default: the signer.")
 @account_option
 @tx_json_option

@@ -104,7 +104,12 @@ def _price_refused(exc: ContractRevertError, native: bool) -> Exception:
     show_default=True,
     help="Units to hold.",
 )
-@click.option("--duration", type=DURATION, required=True, help="How long (e.g. 2h, 7d).")
+@click.option(
+    "--duration",
+    type=DURATION.sent_as("LeaseMarket", "openLease", "duration"),
+    required=True,
+    help="How long (e.g. 2h, 7d).",
+)
 @price_options("the pool's current price")
 @account_option
 @tx_json_option
@@ -254,7 +259,13 @@ _lease_action(
 
 @lease.command("extend")
 @click.argument("lease_id", type=LEASE_ID)
-@click.option("--by", "additional", type=DURATION, required=True, help="Extra time (e.g. 1h).")
+@click.option(
+    "--by",
+    "additional",
+    type=DURATION.sent_as("LeaseMarket", "extendLease", "additional"),
+    required=True,
+    help="Extra time (e.g. 1h).",
+)
 @price_options("the lease's locked price")
 @account_option
 @tx_json_option

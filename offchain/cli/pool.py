@@ -29,15 +29,25 @@ def pool() -> None:
 @click.option("--capacity", type=click.IntRange(1, 2**32 - 1), required=True, help="Units offered.")
 @click.option(
     "--price",
-    type=AMOUNT,
+    type=AMOUNT.sent_as("LeaseMarket", "createPool", "pricePerUnitSecond"),
     required=True,
     help="Price of one unit for one second (wei, or e.g. 2gwei).",
 )
 @click.option(
-    "--min", "min_duration", type=DURATION, default="1h", show_default=True, help="Shortest lease."
+    "--min",
+    "min_duration",
+    type=DURATION.sent_as("LeaseMarket", "createPool", "minDuration"),
+    default="1h",
+    show_default=True,
+    help="Shortest lease.",
 )
 @click.option(
-    "--max", "max_duration", type=DURATION, default="30d", show_default=True, help="Longest lease."
+    "--max",
+    "max_duration",
+    type=DURATION.sent_as("LeaseMarket", "createPool", "maxDuration"),
+    default="30d",
+    show_default=True,
+    help="Longest lease.",
 )
 @account_option
 @tx_json_option
@@ -158,7 +168,7 @@ def pool_set_capacity(
 
 @pool.command("set-price")
 @click.argument("pool_id", type=POOL_ID)
-@click.argument("price", type=AMOUNT)
+@click.argument("price", type=AMOUNT.sent_as("LeaseMarket", "setPoolPrice", "pricePerUnitSecond"))
 @account_option
 @tx_json_option
 @pass_env

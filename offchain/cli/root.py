@@ -21,12 +21,13 @@ from typing import Any, NoReturn
 import click
 
 from offchain import __version__
-from offchain.cli._env import DEFAULT_RPC, Env
+from offchain.cli._env import DEFAULT_RPC, Env, check_rpc_url
 from offchain.cli._group import LazyCommand, LazyGroup
 from offchain.cli._output import (
     EXIT_CHAIN,
     EXIT_ERROR,
     EXIT_NOT_FOUND,
+    EXIT_PENDING,
     EXIT_REVERTED,
     EXIT_UNVERIFIED,
     EXIT_USAGE,
@@ -38,11 +39,13 @@ from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
     DevnetError,
+    InsufficientFundsError,
     InvalidValueError,
     LeaseholdError,
     ManifestError,
     NoSignerError,
     RpcUnavailableError,
+    TransactionPendingError,
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
@@ -107,12 +110,15 @@ Exit status:
   {EXIT_USAGE}  bad usage or a malformed value (id, hash, amount, file)
   {EXIT_CHAIN}  no chain at --rpc, or no deployment on it
   {EXIT_NOT_FOUND}  no such tenant, pool, lease or anchor
-  {EXIT_REVERTED}  the contract refused (the custom error is printed with its arguments)
+  {EXIT_REVERTED}  the chain refused: a revert (the custom error is printed with its
+     arguments), or a transaction the signer cannot pay for (insufficient funds)
   {EXIT_UNVERIFIED}  a file or bundle does not verify
+  {EXIT_PENDING}  the transaction was sent but not mined within --timeout (its hash is printed)
 \b
 Environment: LEASEHOLD_RPC, LEASEHOLD_DEPLOYMENT, LEASEHOLD_ACCOUNT, LEASEHOLD_PRIVATE_KEY,
-LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_API (mirror status), LEASEHOLD_DEVNET_DIR (where
-'chain up' keeps its record), LEASEHOLD_DEBUG=1 (tracebacks).
+LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_TIMEOUT (--timeout of writes), LEASEHOLD_API
+(mirror status), LEASEHOLD_DEVNET_DIR (where 'chain up' keeps its record), LEASEHOLD_DEBUG=1
+(tracebacks).
 """
 
 
@@ -146,7 +152,8 @@ class _Group(LazyGroup):
     default=DEFAULT_RPC,
     show_default=True,
     metavar="URL",
-    help="JSON-RPC endpoint of the chain.",
+    callback=check_rpc_url,
+    help="JSON-RPC endpoint of the chain (http:// or https://).",
 )
 @click.option(
     "--deployment",
@@ -178,8 +185,10 @@ def _exit_code(exc: BaseException) -> int:
         exc, UnknownTenantError | UnknownPoolError | UnknownLeaseError | UnknownAnchorError
     ):
         return EXIT_NOT_FOUND
-    if isinstance(exc, ContractRevertError):
+    if isinstance(exc, ContractRevertError | InsufficientFundsError):
         return EXIT_REVERTED
+    if isinstance(exc, TransactionPendingError):
+        return EXIT_PENDING
     if isinstance(exc, BundleVerificationError):
         return EXIT_UNVERIFIED
     if isinstance(exc, InvalidValueError | BundleFormatError | NoSignerError):

@@ -260,6 +260,12 @@ def tenant_grant_operator(
         )
     client = env.client(account)
     now = int(env.w3().eth.get_block("latest")["timestamp"])
+    if now + duration >= 2**40:
+        raise click.BadParameter(
+            f"{duration} seconds is out of range: the grant would end at {now + duration}, past "
+            f"the largest uint40 expiresAt ({2**40 - 1}); at most {2**40 - 1 - now} seconds",
+            param_hint="'--for'",
+        )
     result = client.registry.grant_operator(
         tenant_id,
         parse_address(operator, "operator"),
