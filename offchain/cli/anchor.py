@@ -22,7 +22,6 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import HASH, TENANT_ID, UINT32
 from offchain.cli.units import show_time
-from offchain.models import AnchorOut, dump
 
 
 @click.command("anchor")
@@ -227,6 +226,8 @@ def anchors() -> None:
 @pass_env
 def anchors_show(env: Env, digest: bytes, as_json: bool) -> None:
     """Show the anchor under DIGEST (a file digest or a batch root)."""
+    from offchain.models import AnchorOut, dump  # pydantic: only where a command prints
+
     view = AnchorOut.of(env.client().anchor.record(digest))
     if as_json:
         emit_json(dump(view))

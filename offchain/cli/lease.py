@@ -24,7 +24,6 @@ from offchain.cli._output import (
 from offchain.cli._params import AMOUNT, DURATION, LEASE_ID, PERCENT, POOL_ID, TENANT_ID, UINT32
 from offchain.cli.units import show_amount, show_duration, show_time
 from offchain.exceptions import ContractRevertError
-from offchain.models import LeaseOut, dump
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,6 +147,8 @@ def lease_open(
 @pass_env
 def lease_show(env: Env, lease_id: int, as_json: bool) -> None:
     """Show one lease."""
+    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     view = LeaseOut.of(client.market.lease(lease_id), client.market.lease_opener(lease_id))
     if as_json:
@@ -187,6 +188,8 @@ def lease_list(
     env: Env, tenant_id: int | None, pool_id: int | None, status: str | None, as_json: bool
 ) -> None:
     """List leases (from the chain's LeaseOpened logs, then each lease's current state)."""
+    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     openers = _openers(env, tenant_id, pool_id)
     views = [LeaseOut.of(client.market.lease(i), openers[i]) for i in sorted(openers)]

@@ -16,7 +16,6 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, POOL_ID
 from offchain.cli.units import show_amount, show_duration
-from offchain.models import PoolOut, dump
 
 
 @click.group()
@@ -75,6 +74,8 @@ def pool_create(
 @pass_env
 def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
     """Show one pool."""
+    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     view = PoolOut.of(client.market.pool(pool_id))
     if as_json:
@@ -102,6 +103,8 @@ def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
 @pass_env
 def pool_list(env: Env, as_json: bool) -> None:
     """List every pool."""
+    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
+
     views = [PoolOut.of(p) for p in env.client().market.pools()]
     if as_json:
         emit_json([dump(v) for v in views])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +27,9 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, HASH, TENANT_ID, UINT32
 from offchain.cli.units import show_amount, show_duration, show_time
-from offchain.models import OperatorOut, TenantOut, dump
+
+if TYPE_CHECKING:
+    from offchain.models import OperatorOut
 
 
 @click.group()
@@ -98,6 +100,8 @@ def tenant_register(
 @pass_env
 def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show one tenant."""
+    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     t = client.registry.tenant(tenant_id)
     view = TenantOut.of(t, _operators(env, client, tenant_id).get(tenant_id, []))
@@ -132,6 +136,8 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
 def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[OperatorOut]]:
     """Tenant id -> its current owner's grants (expired ones included), from the
     ``OperatorGranted`` logs and the registry's views (the registry keeps no list of operators)."""
+    from offchain.models import OperatorOut  # pydantic: only where a command prints
+
     granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
     pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
     found: dict[int, list[OperatorOut]] = {}
@@ -149,6 +155,8 @@ def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int,
 @pass_env
 def tenant_list(env: Env, as_json: bool) -> None:
     """List every tenant (one call per tenant; the mirror API scales better)."""
+    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     operators = _operators(env, client)
     views = [TenantOut.of(t, operators.get(t.tenant_id, [])) for t in client.registry.tenants()]

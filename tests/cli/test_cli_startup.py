@@ -112,6 +112,7 @@ def test_help_loads_only_its_own_command_module_and_no_web3(args):
     )
     loaded = _modules_after(code)
     assert _heavy(loaded) == []
+    assert "offchain.models" not in loaded  # pydantic: only for the commands that print a model
     own = {f"offchain.cli.{args[0]}"} if len(args) > 1 else set()
     commands = {c.target.partition(":")[0] for c in COMMANDS.values()}
     assert commands & set(loaded) == own
