@@ -22,8 +22,7 @@ import click
 
 from offchain import __version__
 from offchain.cli._env import DEFAULT_RPC, Env, check_rpc_url
-from offchain.cli._group import LazyCommand, LazyGroup
-from offchain.cli._output import (
+from offchain.cli._exits import (
     EXIT_CHAIN,
     EXIT_ERROR,
     EXIT_NOT_FOUND,
@@ -32,6 +31,7 @@ from offchain.cli._output import (
     EXIT_UNVERIFIED,
     EXIT_USAGE,
 )
+from offchain.cli._group import LazyCommand, LazyGroup
 from offchain.exceptions import (
     ApiUnavailableError,
     BundleFormatError,

@@ -116,3 +116,11 @@ def test_help_loads_only_its_own_command_module_and_no_web3(args):
     own = {f"offchain.cli.{args[0]}"} if len(args) > 1 else set()
     commands = {c.target.partition(":")[0] for c in COMMANDS.values()}
     assert commands & set(loaded) == own
+
+
+def test_the_root_help_imports_no_rich_console():
+    """``leasehold --help`` is click's own output: rich's console is for the commands."""
+    loaded = _modules_after(
+        "from offchain.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    assert "rich.console" not in loaded
