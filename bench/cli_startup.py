@@ -156,16 +156,17 @@ def main() -> int:
             "loopback." + (f" Rows marked (before): `{args.before}`." if args.before else ""),
             "",
             "How: the root group imports no command module (`offchain/cli/_group.py` lists them "
-            "from a map of names, targets and help summaries); reads without a signer go through "
-            "the package's own JSON-RPC client and ABI codec (`offchain/chain/light.py`), not "
-            "web3.py, which writes still use.",
+            "from a map of names, targets and help summaries) and the command modules import "
+            "pydantic only in the commands that print; reads without a signer go through the "
+            "package's own JSON-RPC client and ABI codec (`offchain/chain/light.py`), not "
+            "web3.py, which writes still use; a contract's log decoders compile on first use.",
             "",
             "What is left above the floor: a read imports pydantic (`offchain.models`, the JSON "
-            "shape the CLI shares with the HTTP API; about half of a read's import time), rich's "
+            "shape the CLI shares with the HTTP API; about 40% of a read's import time), rich's "
             "console and tables, the package's RPC client and the contract clients, and asks "
             "the node about 15 questions (the chain id, the manifest's check of each contract's "
-            "deploy block and code, the views); `--help` imports rich's console too (the exit "
-            "codes live in `offchain/cli/_output.py`).",
+            "deploy block and code, the views). `--help` imports click, the root group and "
+            "`offchain.cli._env`; a group's `--help` adds its own module, without pydantic.",
             "",
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, load average {load_before:.2f} before and "
