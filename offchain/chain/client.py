@@ -35,7 +35,13 @@ from offchain.chain.anchor import AnchorClient
 from offchain.chain.decode import Decoder
 from offchain.chain.decode import to_checksum as to_checksum_address
 from offchain.chain.light import LightWeb3
-from offchain.chain.manifest import Manifest, check_chain, load_manifest, parse_manifest
+from offchain.chain.manifest import (
+    Manifest,
+    check_chain,
+    check_chain_batch,
+    load_manifest,
+    parse_manifest,
+)
 from offchain.chain.market import MarketClient
 from offchain.chain.registry import RegistryClient
 from offchain.exceptions import ChainUnavailableError
@@ -124,7 +130,8 @@ class LeaseholdClient:
                 ``offchain.chain.manifest.load_manifest``).
             signer: Account for writes (optional).
             check: Verify, with :func:`offchain.chain.manifest.check_chain`, that the node is the
-                manifest's chain, still has each deploy block and holds each contract's code.
+                manifest's chain, still has each deploy block and holds each contract's code
+                (over a ``LightWeb3``, in one batch request: ``check_chain_batch``).
             tx_timeout: Seconds a write waits for its receipt before raising
                 :class:`~offchain.exceptions.TransactionPendingError`.
 
@@ -140,7 +147,10 @@ class LeaseholdClient:
         client = cls(w3, Addresses.of(manifest), signer, tx_timeout=tx_timeout)
         if check:
             try:
-                check_chain(manifest, w3 if isinstance(w3, LightWeb3) else Web3Rpc(w3))
+                if isinstance(w3, LightWeb3):
+                    check_chain_batch(manifest, w3)  # one request: what a read waits for first
+                else:
+                    check_chain(manifest, Web3Rpc(w3))
             except Exception as exc:
                 from offchain.chain.errors import is_connection_error
 

@@ -18,15 +18,16 @@ not answer raises :class:`~offchain.exceptions.RpcUnavailableError` (a ``Connect
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from offchain.chain.decode import canonical_type, keccak256, to_checksum
 from offchain.chain.rpc import RpcClient
 from offchain.exceptions import RpcError
 
 _WORD = re.compile(r"^(uint|int)(\d*)$|^bytes([1-9]|[12]\d|3[0-2])$|^address$|^bool$")
+T = TypeVar("T")
 _QUANTITIES = frozenset(
     {"number", "timestamp", "gasLimit", "gasUsed", "baseFeePerGas", "size", "difficulty", "nonce"}
 )
@@ -168,20 +169,16 @@ class _Function:
 
     def call(self) -> Any:
         """The function's result at the latest block, as web3.py returns it."""
-        inputs = [canonical_type(p) for p in self.entry["inputs"]]
         outputs = [canonical_type(p) for p in self.entry["outputs"]]
-        selector = self.contract.selector(self.entry["name"], inputs)
-        data = "0x" + (selector + encode(inputs, self.args)).hex()
-        node = self.contract.w3.rpc
-        try:
-            answer = node.call("eth_call", [{"to": self.contract.address, "data": data}, "latest"])
-        except RpcError as exc:
-            if "revert" in exc.rpc_message.lower() or exc.code == 3:
-                revert = exc.data if isinstance(exc.data, str) else "0x"
-                raise CallRevertError(exc.rpc_message, revert) from None
-            raise
+        answer = self.contract.w3.eth_call(self.contract.address, self.data())
         values = decode(outputs, bytes.fromhex(str(answer)[2:]))
         return values[0] if len(values) == 1 else values
+
+    def data(self) -> str:
+        """The call's input data: selector and encoded arguments, ``0x`` hex."""
+        inputs = [canonical_type(p) for p in self.entry["inputs"]]
+        selector = self.contract.selector(self.entry["name"], inputs)
+        return "0x" + (selector + encode(inputs, self.args)).hex()
 
 
 class _Functions:
@@ -269,10 +266,90 @@ class LightWeb3:
         self.rpc = RpcClient(url, timeout=timeout, attempts=attempts)
         self.provider = _Provider(url)
         self.eth = _Eth(self)
+        self._answers: dict[tuple[str, str], Any] = {}  # eth_call answers, inside gather()
+        self._asked: list[tuple[str, str]] | None = None  # calls to ask next, inside gather()
 
     def call(self, method: str, params: Any = ()) -> Any:
         """One JSON-RPC call (the shape :func:`offchain.chain.manifest.check_chain` asks for)."""
         return self.rpc.call(method, list(params))
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Several JSON-RPC calls in one request; each item is its result or an ``RpcError``."""
+        return self.rpc.batch(calls)
+
+    def eth_call(self, to: str, data: str) -> str:
+        """``eth_call`` at the latest block (inside :meth:`gather`, from its batches).
+
+        Raises:
+            CallRevertError: the call reverted.
+        """
+        key = (to.lower(), data)
+        if key in self._answers:
+            answer = self._answers[key]
+        elif self._asked is not None:
+            self._asked.append(key)
+            raise _Unanswered
+        else:
+            try:
+                answer = self.rpc.call("eth_call", [{"to": to, "data": data}, "latest"])
+            except RpcError as exc:
+                answer = exc
+        if isinstance(answer, RpcError):
+            raise _reverted(answer) from None
+        return str(answer)
+
+    def gather(self, reads: Sequence[Callable[[], T]]) -> list[T]:
+        """``[read() for read in reads]``, but each round of the reads' contract calls asked in one
+        JSON-RPC batch request instead of one request per call.
+
+        A read is a function of the client's views (``lambda: client.registry.tenant(7)``). Each
+        runs until it makes a call not asked yet; the round's calls go to the node in one batch,
+        and the reads not finished run again, taking the answers they had from the batches: as
+        many requests as the longest read makes calls, not as all reads together. Other requests
+        (logs, blocks) are sent as they come, again in each round a read runs. The answers are
+        those of the latest block when each batch was answered. The first read (in order) that
+        failed raises its error.
+        """
+        done: dict[int, tuple[bool, Any]] = {}
+        pending = list(range(len(reads)))
+        try:
+            while pending:
+                self._asked, waiting = [], []
+                for index in pending:
+                    try:
+                        done[index] = (True, reads[index]())
+                    except _Unanswered:
+                        waiting.append(index)
+                    except Exception as exc:  # raised below, in the reads' order
+                        done[index] = (False, exc)
+                keys = list(dict.fromkeys(self._asked))
+                self._asked = None
+                if keys:
+                    calls = [("eth_call", [{"to": a, "data": d}, "latest"]) for a, d in keys]
+                    self._answers.update(zip(keys, self.rpc.batch(calls), strict=True))
+                pending = waiting
+        finally:
+            self._asked = None
+            self._answers.clear()
+        results: list[T] = []
+        for index in range(len(reads)):
+            ok, value = done[index]
+            if not ok:
+                raise value
+            results.append(value)
+        return results
+
+
+class _Unanswered(BaseException):
+    """A call :meth:`LightWeb3.gather` asks in its next batch (a ``BaseException``, so that no
+    ``except Exception`` of the reads' code takes it for a failure)."""
+
+
+def _reverted(exc: RpcError) -> Exception:
+    """A node's answer to a failed ``eth_call``: a :class:`CallRevertError` when it reverted."""
+    if "revert" in exc.rpc_message.lower() or exc.code == 3:
+        return CallRevertError(exc.rpc_message, exc.data if isinstance(exc.data, str) else "0x")
+    return exc
 
 
 __all__ = ["CallRevertError", "LightContract", "LightWeb3", "decode", "encode"]

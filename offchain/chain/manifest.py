@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +27,10 @@ _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 class _Rpc(Protocol):
     def call(self, method: str, params: Any = ()) -> Any: ...
+
+
+class _BatchRpc(Protocol):
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,21 +185,54 @@ def check_chain(manifest: Manifest, rpc: _Rpc) -> None:
     or another network fails here) and that code lives at each address.
     """
     chain_id = int(rpc.call("eth_chainId", []), 16)
+    _check_chain_id(manifest, chain_id)
+    for d in manifest.contracts.values():
+        _check_block(manifest, d, rpc.call("eth_getBlockByNumber", [hex(d.deploy_block), False]))
+        _check_code(manifest, d, rpc.call("eth_getCode", [d.address, "latest"]))
+
+
+def check_chain_batch(manifest: Manifest, rpc: _BatchRpc) -> None:
+    """:func:`check_chain` in one JSON-RPC batch request (the same checks, in the same order,
+    with the same errors): what a one-shot reader such as a command-line read asks first."""
+    contracts = list(manifest.contracts.values())
+    blocks = sorted({d.deploy_block for d in contracts})
+    answers = rpc.batch(
+        [
+            ("eth_chainId", []),
+            *(("eth_getBlockByNumber", [hex(b), False]) for b in blocks),
+            *(("eth_getCode", [d.address, "latest"]) for d in contracts),
+        ]
+    )
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+    _check_chain_id(manifest, int(answers[0], 16))
+    by_number = dict(zip(blocks, answers[1 : 1 + len(blocks)], strict=True))
+    codes = answers[1 + len(blocks) :]
+    for d, code in zip(contracts, codes, strict=True):
+        _check_block(manifest, d, by_number[d.deploy_block])
+        _check_code(manifest, d, code)
+
+
+def _check_chain_id(manifest: Manifest, chain_id: int) -> None:
     if chain_id != manifest.chain_id:
         raise ManifestError(
             manifest.path,
             f"is for chain {manifest.chain_id} but the RPC serves chain {chain_id}: "
             f"use {default_path(chain_id)} or another --rpc",
         )
-    for d in manifest.contracts.values():
-        block = rpc.call("eth_getBlockByNumber", [hex(d.deploy_block), False])
-        if block is None or str(block.get("hash", "")).lower() != d.deploy_block_hash.lower():
-            raise ManifestError(
-                manifest.path,
-                f"{d.name}'s deploy block {d.deploy_block} is not on this chain (hash "
-                f"{(block or {}).get('hash')} != {d.deploy_block_hash}): the chain was reset "
-                "or this is another network; redeploy",
-            )
-        code = rpc.call("eth_getCode", [d.address, "latest"])
-        if not code or code == "0x":
-            raise ManifestError(manifest.path, f"no {d.name} code at {d.address}: redeploy")
+
+
+def _check_block(manifest: Manifest, d: Deployment, block: Any) -> None:
+    if block is None or str(block.get("hash", "")).lower() != d.deploy_block_hash.lower():
+        raise ManifestError(
+            manifest.path,
+            f"{d.name}'s deploy block {d.deploy_block} is not on this chain (hash "
+            f"{(block or {}).get('hash')} != {d.deploy_block_hash}): the chain was reset "
+            "or this is another network; redeploy",
+        )
+
+
+def _check_code(manifest: Manifest, d: Deployment, code: Any) -> None:
+    if not code or code == "0x":
+        raise ManifestError(manifest.path, f"no {d.name} code at {d.address}: redeploy")
