@@ -36,6 +36,7 @@ class Env:
     _w3: Any = None
     _reader: Any = None
     _manifest: Any = None
+    _head: dict[str, Any] | None = None
     _chain_id: int | None = field(default=None)
 
     def chain_id(self) -> int:
@@ -63,13 +64,22 @@ class Env:
         return self._w3
 
     def reader(self) -> Any:
-        """A :class:`~offchain.chain.light.LightWeb3`: reads without importing web3.py."""
+        """A :class:`~offchain.chain.light.LightWeb3`: reads without importing web3.py.
+
+        It asks nothing yet: a dead node is reported by its first request (the client's check of
+        the deployment, one batch), as :class:`~offchain.exceptions.ChainUnavailableError`.
+        """
         if self._reader is None:
             from offchain.chain.light import LightWeb3
 
-            self.chain_id()
             self._reader = LightWeb3(self.rpc)
         return self._reader
+
+    def head(self) -> dict[str, Any]:
+        """The latest block (its ``number`` and ``timestamp``), asked once per command."""
+        if self._head is None:
+            self._head = self.reader().eth.get_block("latest")
+        return self._head
 
     def manifest(self) -> Any:
         """The deployment manifest for this chain (``--deployment`` or the default path)."""
@@ -88,12 +98,17 @@ class Env:
         """
         from offchain.chain.client import LeaseholdClient
 
-        signer = resolve_account(account, self.chain_id())
-        if signer is None:
+        if not wants_signer(account):  # a read: the chain id only if the manifest path needs it
             return LeaseholdClient.from_manifest(self.reader(), self.manifest())
+        signer = resolve_account(account, self.chain_id())
         return LeaseholdClient.from_manifest(
             self.w3(), self.manifest(), signer, tx_timeout=self.timeout
         )
+
+
+def wants_signer(spec: str | None) -> bool:
+    """Whether ``--account`` or ``LEASEHOLD_PRIVATE_KEY`` names a signer."""
+    return spec is not None or bool(os.environ.get("LEASEHOLD_PRIVATE_KEY"))
 
 
 def resolve_account(spec: str | None, chain_id: int) -> Any:
@@ -104,7 +119,7 @@ def resolve_account(spec: str | None, chain_id: int) -> Any:
     (password from ``LEASEHOLD_PASSWORD`` or a prompt). Without ``--account``, the private key in
     ``LEASEHOLD_PRIVATE_KEY`` signs, if set.
     """
-    if spec is None and not os.environ.get("LEASEHOLD_PRIVATE_KEY"):
+    if not wants_signer(spec):
         return None  # before importing eth_account: a read needs no signer
     from eth_account import Account
 

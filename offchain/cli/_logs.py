@@ -12,6 +12,7 @@ from offchain.exceptions import RangeTooLargeError
 
 if TYPE_CHECKING:
     from offchain.chain.decode import Event
+    from offchain.chain.rpc import RpcClient
     from offchain.cli._env import Env
 
 LOG_RANGE_BLOCKS = 10_000  # blocks per eth_getLogs; halved where a node refuses a range
@@ -37,34 +38,28 @@ def contract_events(env: Env, contract: str, event: str, *indexed: int | str | N
     while topics[-1] is None:
         topics.pop()
     start = env.manifest().contracts[contract].deploy_block
-    end = int(env.reader().eth.block_number)
-    logs = logs_in_ranges(env.rpc, {"address": address, "topics": topics}, start, end)
+    end = int(env.head()["number"])
+    logs = logs_in_ranges(env.reader().rpc, {"address": address, "topics": topics}, start, end)
     found = [decoder.decode_args(address, log["topics"], log["data"]) for log in logs]
     return [e for e in found if e is not None]
 
 
-def logs_in_ranges(rpc: str, query: dict[str, Any], start: int, end: int) -> list[Any]:
+def logs_in_ranges(node: RpcClient, query: dict[str, Any], start: int, end: int) -> list[Any]:
     """``eth_getLogs`` of ``start..end`` in bounded ranges, halving any range the node refuses."""
-    from offchain.chain.rpc import RpcClient
-
-    node = RpcClient(rpc, attempts=3)
     found: list[Any] = []
     pending = [
         (a, min(a + LOG_RANGE_BLOCKS - 1, end)) for a in range(start, end + 1, LOG_RANGE_BLOCKS)
     ]
     pending.reverse()
-    try:
-        while pending:
-            low, high = pending.pop()
-            try:
-                found += node.call(
-                    "eth_getLogs", [{**query, "fromBlock": hex(low), "toBlock": hex(high)}]
-                )
-            except RangeTooLargeError:
-                if low == high:
-                    raise
-                middle = (low + high) // 2
-                pending += [(middle + 1, high), (low, middle)]
-    finally:
-        node.close()
+    while pending:
+        low, high = pending.pop()
+        try:
+            found += node.call(
+                "eth_getLogs", [{**query, "fromBlock": hex(low), "toBlock": hex(high)}]
+            )
+        except RangeTooLargeError:
+            if low == high:
+                raise
+            middle = (low + high) // 2
+            pending += [(middle + 1, high), (low, middle)]
     return found

@@ -226,22 +226,22 @@ def anchors() -> None:
 @pass_env
 def anchors_show(env: Env, digest: bytes, as_json: bool) -> None:
     """Show the anchor under DIGEST (a file digest or a batch root)."""
-    from offchain.models import AnchorOut, dump  # pydantic: only where a command prints
+    from offchain.cli._reads import anchor_json
 
-    view = AnchorOut.of(env.client().anchor.record(digest))
+    view = anchor_json(env.client().anchor.record(digest))
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
     show_record(
-        f"anchor {view.digest}",
+        f"anchor {view['digest']}",
         [
-            ("kind", f"batch of {view.count}" if view.kind == "batch" else "single digest"),
-            ("tenant", str(view.tenant_id)),
-            ("anchored", f"{show_time(view.timestamp)} (block {view.block_number})"),
+            ("kind", f"batch of {view['count']}" if view["kind"] == "batch" else "single digest"),
+            ("tenant", str(view["tenantId"])),
+            ("anchored", f"{show_time(view['timestamp'])} (block {view['blockNumber']})"),
             (
                 "revoked",
-                f"{show_time(view.revoked_at)} (reason {view.revoke_reason})"
-                if view.revoked_at
+                f"{show_time(view['revokedAt'])} (reason {view['revokeReason']})"
+                if view["revokedAt"]
                 else "no",
             ),
         ],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import emit_json, json_option, out, report_tx, tx_json_option
 from offchain.cli._params import ADDRESS, LEASE_ID
+from offchain.cli._reads import gather
 from offchain.cli.units import show_amount
 
 
@@ -22,10 +25,15 @@ def earnings() -> None:
 @pass_env
 def earnings_show(env: Env, provider: str, as_json: bool) -> None:
     """What ADDRESS can claim now, where claims pay, and any pending handover of its pools."""
-    market = env.client().market
-    amount = market.claimable(provider)
-    payout = market.payout_address(provider)
-    pending = market.pending_provider_handover(provider)
+    client = env.client()
+    market = client.market
+    amount, payout, pending, asset = gather(
+        client,
+        partial(market.claimable, provider),
+        partial(market.payout_address, provider),
+        partial(market.pending_provider_handover, provider),
+        market.asset,
+    )
     if as_json:
         emit_json(
             {
@@ -36,7 +44,7 @@ def earnings_show(env: Env, provider: str, as_json: bool) -> None:
             }
         )
         return
-    out.print(f"{provider} can claim {show_amount(amount, market.asset() == ZERO_ADDRESS)}")
+    out.print(f"{provider} can claim {show_amount(amount, asset == ZERO_ADDRESS)}")
     if payout != provider:
         out.print(f"claims pay {payout}")
     if pending != ZERO_ADDRESS:

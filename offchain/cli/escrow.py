@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
+from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import emit_json, json_option, report_tx, show_record, tx_json_option
 from offchain.cli._params import AMOUNT, TENANT_ID
+from offchain.cli._reads import escrow_json, gather
 from offchain.cli.units import show_amount
 from offchain.exceptions import NoSignerError
 
@@ -59,19 +63,24 @@ def escrow_withdraw(
 @pass_env
 def escrow_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show a tenant's free and reserved escrow."""
-    from offchain.models import EscrowOut, dump  # pydantic: only where a command prints
-
     client = env.client()
-    client.registry.tenant(tenant_id)  # unknown tenants are an error, not a zero balance
-    view = EscrowOut.of(tenant_id, client.market.escrow(tenant_id))
+    market = client.market
+    # the tenant first: unknown tenants are an error, not a zero balance
+    _, account, asset = gather(
+        client,
+        partial(client.registry.tenant, tenant_id),
+        partial(market.escrow, tenant_id),
+        market.asset,
+    )
+    view = escrow_json(tenant_id, account)
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
-    native = client.market.asset() == "0x" + "00" * 20
+    native = asset == ZERO_ADDRESS
     show_record(
         f"escrow of tenant {tenant_id}",
         [
-            ("free", show_amount(int(view.free), native)),
-            ("reserved", show_amount(int(view.reserved), native)),
+            ("free", show_amount(int(view["free"]), native)),
+            ("reserved", show_amount(int(view["reserved"]), native)),
         ],
     )

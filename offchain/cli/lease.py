@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import click
@@ -22,6 +23,7 @@ from offchain.cli._output import (
     tx_json_option,
 )
 from offchain.cli._params import AMOUNT, DURATION, LEASE_ID, PERCENT, POOL_ID, TENANT_ID, UINT32
+from offchain.cli._reads import gather, lease_json
 from offchain.cli.units import show_amount, show_duration, show_time
 from offchain.exceptions import ContractRevertError
 
@@ -147,29 +149,34 @@ def lease_open(
 @pass_env
 def lease_show(env: Env, lease_id: int, as_json: bool) -> None:
     """Show one lease."""
-    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
-
     client = env.client()
-    view = LeaseOut.of(client.market.lease(lease_id), client.market.lease_opener(lease_id))
+    market = client.market
+    found, opener, remaining = gather(
+        client,
+        partial(market.lease, lease_id),
+        partial(market.lease_opener, lease_id),
+        partial(market.remaining, lease_id),
+    )
+    view = lease_json(found, opener)
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
-    remaining = client.market.remaining(lease_id)
     show_record(
         f"lease {lease_id}",
         [
             (
                 "status",
-                view.status + (f" ({view.close_reason})" if view.status == "Closed" else ""),
+                view["status"]
+                + (f" ({view['closeReason']})" if view["status"] == "Closed" else ""),
             ),
-            ("tenant", str(view.tenant_id)),
-            ("opened by", view.opened_by or "-"),
-            ("pool", str(view.pool_id)),
-            ("units", str(view.units)),
-            ("period", f"{show_time(view.start)} .. {show_time(view.end)}"),
+            ("tenant", str(view["tenantId"])),
+            ("opened by", view["openedBy"] or "-"),
+            ("pool", str(view["poolId"])),
+            ("units", str(view["units"])),
+            ("period", f"{show_time(view['start'])} .. {show_time(view['end'])}"),
             ("left", show_duration(remaining.seconds_left)),
-            ("price/unit/s", view.price_per_unit_second),
-            ("paid until", show_time(view.paid_until)),
+            ("price/unit/s", view["pricePerUnitSecond"]),
+            ("paid until", show_time(view["paidUntil"])),
         ],
     )
 
@@ -188,27 +195,27 @@ def lease_list(
     env: Env, tenant_id: int | None, pool_id: int | None, status: str | None, as_json: bool
 ) -> None:
     """List leases (from the chain's LeaseOpened logs, then each lease's current state)."""
-    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
-
     client = env.client()
     openers = _openers(env, tenant_id, pool_id)
-    views = [LeaseOut.of(client.market.lease(i), openers[i]) for i in sorted(openers)]
+    ids = sorted(openers)
+    leases = gather(client, *(partial(client.market.lease, i) for i in ids))
+    views = [lease_json(x, openers[x.lease_id]) for x in leases]
     if status:
-        views = [v for v in views if v.status.lower() == status.lower()]
+        views = [v for v in views if v["status"].lower() == status.lower()]
     if as_json:
-        emit_json([dump(v) for v in views])
+        emit_json(views)
         return
     table = listing("id", "status", "reason", "tenant", "pool", "units", "start", "end")
     for v in views:
         table.add_row(
-            str(v.lease_id),
-            v.status,
-            v.close_reason if v.status == "Closed" else "",
-            str(v.tenant_id),
-            str(v.pool_id),
-            str(v.units),
-            show_time(v.start),
-            show_time(v.end),
+            str(v["leaseId"]),
+            v["status"],
+            v["closeReason"] if v["status"] == "Closed" else "",
+            str(v["tenantId"]),
+            str(v["poolId"]),
+            str(v["units"]),
+            show_time(v["start"]),
+            show_time(v["end"]),
         )
     out.print(table)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
+from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import (
     emit_json,
@@ -15,6 +18,7 @@ from offchain.cli._output import (
     tx_json_option,
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, POOL_ID
+from offchain.cli._reads import every_pool, gather, pool_json
 from offchain.cli.units import show_amount, show_duration
 
 
@@ -74,25 +78,24 @@ def pool_create(
 @pass_env
 def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
     """Show one pool."""
-    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
-
     client = env.client()
-    view = PoolOut.of(client.market.pool(pool_id))
+    found, asset = gather(client, partial(client.market.pool, pool_id), client.market.asset)
+    view = pool_json(found)
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
-    native = client.market.asset() == "0x" + "00" * 20
+    native = asset == ZERO_ADDRESS
     show_record(
         f"pool {pool_id}",
         [
-            ("status", view.status),
-            ("provider", view.provider),
-            ("class", view.resource_class),
-            ("capacity", f"{view.allocated}/{view.capacity} allocated"),
-            ("price", f"{show_amount(int(view.price_per_unit_second), native)} /unit/s"),
+            ("status", view["status"]),
+            ("provider", view["provider"]),
+            ("class", view["resourceClass"]),
+            ("capacity", f"{view['allocated']}/{view['capacity']} allocated"),
+            ("price", f"{show_amount(int(view['pricePerUnitSecond']), native)} /unit/s"),
             (
                 "durations",
-                f"{show_duration(view.min_duration)} .. {show_duration(view.max_duration)}",
+                f"{show_duration(view['minDuration'])} .. {show_duration(view['maxDuration'])}",
             ),
         ],
     )
@@ -103,22 +106,20 @@ def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
 @pass_env
 def pool_list(env: Env, as_json: bool) -> None:
     """List every pool."""
-    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
-
-    views = [PoolOut.of(p) for p in env.client().market.pools()]
+    views = [pool_json(p) for p in every_pool(env.client())]
     if as_json:
-        emit_json([dump(v) for v in views])
+        emit_json(views)
         return
     table = listing("id", "status", "class", "allocated", "capacity", "price/unit/s", "provider")
     for v in views:
         table.add_row(
-            str(v.pool_id),
-            v.status,
-            v.resource_class,
-            str(v.allocated),
-            str(v.capacity),
-            v.price_per_unit_second,
-            v.provider,
+            str(v["poolId"]),
+            v["status"],
+            v["resourceClass"],
+            str(v["allocated"]),
+            str(v["capacity"]),
+            v["pricePerUnitSecond"],
+            v["provider"],
         )
     out.print(table)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from offchain.chain.values import ZERO_ADDRESS
 from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import emit_json, json_option, report_tx, show_record, tx_json_option
 from offchain.cli._params import ADDRESS
+from offchain.cli._reads import every_pool, gather, provider_json
 from offchain.cli.units import show_amount
 
 
@@ -22,29 +25,30 @@ def provider() -> None:
 @pass_env
 def provider_show(env: Env, address: str, as_json: bool) -> None:
     """ADDRESS's pools, what it can claim, where claims pay, and any pending handover."""
-    from offchain.models import ProviderOut, dump  # pydantic: only where a command prints
-
-    market = env.client().market
-    view = ProviderOut(
-        provider=address,
-        pools=[p.pool_id for p in market.pools() if p.provider == address],
-        claimable=str(market.claimable(address)),
-        payout_address=market.payout_address(address),
-        pending_handover=market.pending_provider_handover(address),
+    client = env.client()
+    market = client.market
+    claimable, payout, pending, asset = gather(
+        client,
+        partial(market.claimable, address),
+        partial(market.payout_address, address),
+        partial(market.pending_provider_handover, address),
+        market.asset,
     )
+    pools = [p.pool_id for p in every_pool(client) if p.provider == address]
+    view = provider_json(address, pools, claimable, payout, pending)
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
-    native = market.asset() == ZERO_ADDRESS
+    native = asset == ZERO_ADDRESS
     show_record(
         f"provider {address}",
         [
-            ("pools", ", ".join(map(str, view.pools)) or "-"),
-            ("claimable", show_amount(int(view.claimable), native)),
-            ("payout address", view.payout_address),
+            ("pools", ", ".join(map(str, view["pools"])) or "-"),
+            ("claimable", show_amount(int(view["claimable"]), native)),
+            ("payout address", view["payoutAddress"]),
             (
                 "pending handover",
-                "-" if view.pending_handover == ZERO_ADDRESS else view.pending_handover,
+                "-" if view["pendingHandover"] == ZERO_ADDRESS else view["pendingHandover"],
             ),
         ],
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -26,10 +27,8 @@ from offchain.cli._output import (
     tx_json_option,
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, HASH, TENANT_ID, UINT32
+from offchain.cli._reads import Json, gather, operator_json, tenant_json
 from offchain.cli.units import show_amount, show_duration, show_time
-
-if TYPE_CHECKING:
-    from offchain.models import OperatorOut
 
 
 @click.group()
@@ -100,53 +99,57 @@ def tenant_register(
 @pass_env
 def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show one tenant."""
-    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
-
     client = env.client()
-    t = client.registry.tenant(tenant_id)
-    view = TenantOut.of(t, _operators(env, client, tenant_id).get(tenant_id, []))
+    t, asset = gather(client, partial(client.registry.tenant, tenant_id), client.market.asset)
+    view = tenant_json(t, _operators(env, client, tenant_id).get(tenant_id, []))
     if as_json:
-        emit_json(dump(view))
+        emit_json(view)
         return
     show_record(
         f"tenant {tenant_id}",
         [
-            ("status", view.status),
-            ("owner", view.owner),
-            ("created", show_time(view.created_at)),
-            ("metadata", view.metadata_uri or "-"),
-            ("metadata hash", view.metadata_hash),
-            ("pending owner", view.pending_owner if int(view.pending_owner, 16) else "-"),
+            ("status", view["status"]),
+            ("owner", view["owner"]),
+            ("created", show_time(view["createdAt"])),
+            ("metadata", view["metadataUri"] or "-"),
+            ("metadata hash", view["metadataHash"]),
+            ("pending owner", view["pendingOwner"] if int(view["pendingOwner"], 16) else "-"),
         ],
     )
-    if view.operators:
-        native = client.market.asset() == ZERO_ADDRESS
-        now = int(env.reader().eth.get_block("latest")["timestamp"])
+    if view["operators"]:
+        native = asset == ZERO_ADDRESS
+        now = int(env.head()["timestamp"])
         table = listing("operator", "expires", "allowance left", "longest lease")
-        for o in view.operators:
+        for o in view["operators"]:
             table.add_row(
-                o.operator,
-                show_time(o.expires_at) + (" (expired)" if o.expires_at <= now else ""),
-                "unlimited" if o.allowance is None else show_amount(int(o.allowance), native),
-                "unlimited" if o.max_duration is None else show_duration(o.max_duration),
+                o["operator"],
+                show_time(o["expiresAt"]) + (" (expired)" if o["expiresAt"] <= now else ""),
+                "unlimited" if o["allowance"] is None else show_amount(int(o["allowance"]), native),
+                "unlimited" if o["maxDuration"] is None else show_duration(o["maxDuration"]),
             )
         out.print(table)
 
 
-def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[OperatorOut]]:
-    """Tenant id -> its current owner's grants (expired ones included), from the
-    ``OperatorGranted`` logs and the registry's views (the registry keeps no list of operators)."""
-    from offchain.models import OperatorOut  # pydantic: only where a command prints
-
+def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[Json]]:
+    """Tenant id -> its current owner's grants (expired ones included, as ``--json`` shows
+    them), from the ``OperatorGranted`` logs and the registry's views (the registry keeps no list
+    of operators)."""
     granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
     pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
-    found: dict[int, list[OperatorOut]] = {}
-    for tenant, operator in pairs:
+
+    def grant(tenant: int, operator: str) -> Json | None:
         # 0: revoked, or granted before the last ownership transfer (which lapses every grant)
         expires_at = client.registry.operator_expiry(tenant, operator)
         if expires_at:
             limits = client.registry.operator_limits(tenant, operator)
-            found.setdefault(tenant, []).append(OperatorOut.of(operator, expires_at, limits))
+            return operator_json(operator, expires_at, limits)
+        return None
+
+    found: dict[int, list[Json]] = {}
+    grants = gather(client, *(partial(grant, tenant, operator) for tenant, operator in pairs))
+    for (tenant, _), shown in zip(pairs, grants, strict=True):
+        if shown is not None:
+            found.setdefault(tenant, []).append(shown)
     return found
 
 
@@ -155,17 +158,19 @@ def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int,
 @pass_env
 def tenant_list(env: Env, as_json: bool) -> None:
     """List every tenant (one call per tenant; the mirror API scales better)."""
-    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
-
     client = env.client()
     operators = _operators(env, client)
-    views = [TenantOut.of(t, operators.get(t.tenant_id, [])) for t in client.registry.tenants()]
+    ids = range(1, client.registry.tenant_count() + 1)
+    tenants = gather(client, *(partial(client.registry.tenant, i) for i in ids))
+    views = [tenant_json(t, operators.get(t.tenant_id, [])) for t in tenants]
     if as_json:
-        emit_json([dump(v) for v in views])
+        emit_json(views)
         return
     table = listing("id", "status", "owner", "created", "metadata")
     for v in views:
-        table.add_row(str(v.tenant_id), v.status, v.owner, show_time(v.created_at), v.metadata_uri)
+        table.add_row(
+            str(v["tenantId"]), v["status"], v["owner"], show_time(v["createdAt"]), v["metadataUri"]
+        )
     out.print(table)
 
 
