@@ -16,6 +16,7 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
+ARBITER_ROLE = keccak(b"leasehold.role.arbiter")
 DEFAULT_ADMIN_ROLE = bytes(32)
 #: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
