@@ -66,8 +66,7 @@ abstract contract UsageBase is Test {
         ledger.setReporter(REPORTER);
         scheduleId = _publish(pool, WINDOW);
         _fund(OWNER, 1e24);
-        vm.prank(OWNER);
-        market.deposit{value: 1e22}(tenant, 1e22);
+        _depositEscrow(1e22);
         leaseId = _openLease(UNITS, DURATION);
         start = uint40(block.timestamp);
         _openBudget(leaseId, BUDGET);
@@ -79,6 +78,11 @@ abstract contract UsageBase is Test {
 
     function _fund(address who, uint256 amount) internal virtual {
         vm.deal(who, amount);
+    }
+
+    function _depositEscrow(uint256 amount) internal virtual {
+        vm.prank(OWNER);
+        market.deposit{value: amount}(tenant, amount);
     }
 
     function _publish(uint32 poolId, uint32 window) internal returns (uint32) {
