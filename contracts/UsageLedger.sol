@@ -133,20 +133,16 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
     /// @inheritdoc IUsageLedger
     function amendStatement(uint64 statementId, uint128 newAmount) external nonReentrant {
         Statement memory s = _statementOf(statementId);
-        Budget memory b = _budgets[s.leaseId];
-        _checkReporter(b.poolId);
+        _checkReporter(_budgets[s.leaseId].poolId);
         StatementStatus status = s.status;
         if (status == StatementStatus.Withdrawn || status == StatementStatus.Returned || status == StatementStatus.Claimed)
         {
             revert UsageBadStatus(statementId, status);
         }
         if (newAmount >= s.amount) revert UsageNotLower(statementId, s.amount, newAmount);
-        uint128 returned = s.amount - newAmount;
         if (newAmount == 0) status = StatementStatus.Withdrawn;
         else if (status == StatementStatus.Disputed) status = StatementStatus.Resolved;
-        _statements[statementId] =
-            Statement({leaseId: s.leaseId, amount: newAmount, payableAt: s.payableAt, status: status});
-        _creditBudget(s.leaseId, b, returned);
+        uint128 returned = _reduce(statementId, s, newAmount, status);
 
         (uint256 word, uint64 seq) = _journalNext();
         _log(
@@ -180,13 +176,14 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         }
 
         (uint256 word, uint64 seq) = _journalNext();
-        bytes memory data = abi.encode(paid, statementIds, seq);
-        _append(
+        _log3(
             word,
             seq,
-            abi.encodePacked(UsageClaimed.selector, uint256(uint160(provider)), uint256(uint160(to)), data)
+            UsageClaimed.selector,
+            uint256(uint160(provider)),
+            uint256(uint160(to)),
+            abi.encode(paid, statementIds, seq)
         );
-        emit UsageClaimed(provider, to, paid, statementIds, seq);
         if (paid != 0) _send(to, paid);
     }
 
@@ -295,14 +292,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         uint256 deadline = uint256(s.payableAt) + RESOLUTION_PERIOD;
         if (block.timestamp >= deadline) revert UsageResolutionClosed(statementId, deadline);
         if (toProvider > s.amount) revert UsageSplitAboveAmount(statementId, toProvider, s.amount);
-        uint128 toTenant = s.amount - toProvider;
-        _statements[statementId] = Statement({
-            leaseId: s.leaseId,
-            amount: toProvider,
-            payableAt: s.payableAt,
-            status: StatementStatus.Resolved
-        });
-        if (toTenant != 0) _creditBudget(s.leaseId, _budgets[s.leaseId], toTenant);
+        uint128 toTenant = _reduce(statementId, s, toProvider, StatementStatus.Resolved);
 
         (uint256 word, uint64 seq) = _journalNext();
         _log(word, seq, abi.encode(DisputeResolved.selector, statementId, toProvider, toTenant, msg.sender, seq), 2);
@@ -314,9 +304,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         if (s.status != StatementStatus.Disputed) revert UsageBadStatus(statementId, s.status);
         uint256 deadline = uint256(s.payableAt) + RESOLUTION_PERIOD;
         if (block.timestamp < deadline) revert UsageResolutionOpen(statementId, deadline);
-        _statements[statementId] =
-            Statement({leaseId: s.leaseId, amount: 0, payableAt: s.payableAt, status: StatementStatus.Returned});
-        if (s.amount != 0) _creditBudget(s.leaseId, _budgets[s.leaseId], s.amount);
+        _reduce(statementId, s, 0, StatementStatus.Returned);
 
         (uint256 word, uint64 seq) = _journalNext();
         _log(word, seq, abi.encode(DisputeExpired.selector, statementId, s.amount, msg.sender, seq), 2);
@@ -412,9 +400,14 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         uint32[] calldata ceilings
     ) private {
         (uint256 word, uint64 seq) = _journalNext();
-        bytes memory data = abi.encode(disputeWindow, names, prices, ceilings, seq);
-        _append(word, seq, abi.encodePacked(SchedulePublished.selector, uint256(poolId), uint256(scheduleId), data));
-        emit SchedulePublished(poolId, scheduleId, disputeWindow, names, prices, ceilings, seq);
+        _log3(
+            word,
+            seq,
+            SchedulePublished.selector,
+            poolId,
+            scheduleId,
+            abi.encode(disputeWindow, names, prices, ceilings, seq)
+        );
     }
 
     /// @dev One statement: checks, charge, books, journal. `authorizedPool` is a pool the caller was
@@ -547,12 +540,20 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         if (!_registry.isAuthorized(tenantId, msg.sender)) revert UsageUnauthorized(tenantId, msg.sender);
     }
 
-    /// @dev Return `amount` to a budget (read as `b`). Cannot overflow: the amount was taken from it.
-    function _creditBudget(uint64 leaseId, Budget memory b, uint128 amount) private {
+    /// @dev Lower a statement that holds its amount to `newAmount` (at most its amount) with
+    /// `status`; the difference returns to its budget. Returns the difference.
+    function _reduce(uint64 statementId, Statement memory s, uint128 newAmount, StatementStatus status)
+        private
+        returns (uint128 returned)
+    {
+        // Cannot underflow: every caller checked newAmount <= amount. Cannot overflow: the amount
+        // returned was taken from this budget, whose remaining fits in uint128 with it.
         unchecked {
-            b.remaining += amount;
+            returned = s.amount - newAmount;
+            _statements[statementId] =
+                Statement({leaseId: s.leaseId, amount: newAmount, payableAt: s.payableAt, status: status});
+            if (returned != 0) _budgets[s.leaseId].remaining += returned;
         }
-        _budgets[leaseId] = b;
     }
 
     /// @dev Take `amount` in (ETH as value, or the ERC-20 by transferFrom, crediting what arrived) and
@@ -580,6 +581,18 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
             if (!ok) revert UsageTransferFailed(to, amount);
         } else {
             _asset.safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev Journal and emit a log of three topics whose `data` has dynamic fields (its offsets count
+    /// from the data's start, so it cannot share one `abi.encode` with the topics): the journal hashes
+    /// topic0 ‖ topic1 ‖ topic2 ‖ data, and the log is emitted from `data` itself, not encoded twice.
+    function _log3(uint256 word, uint64 seq, bytes32 topic0, uint256 topic1, uint256 topic2, bytes memory data)
+        private
+    {
+        _append(word, seq, abi.encodePacked(topic0, topic1, topic2, data));
+        assembly ("memory-safe") {
+            log3(add(data, 0x20), mload(data), topic0, topic1, topic2)
         }
     }
 

@@ -13,6 +13,10 @@ contract UsageSetupTest is UsageBase {
         new UsageLedger(STRANGER);
     }
 
+    function test_the_ledger_fits_the_contract_size_limit() public view {
+        assertLe(address(ledger).code.length, 24_576, "EIP-170 runtime size");
+    }
+
     function test_views_name_the_market_registry_and_asset() public view {
         assertEq(ledger.market(), address(market), "market");
         assertEq(ledger.registry(), address(registry), "registry");
