@@ -66,6 +66,10 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
     mapping(address provider => address) private _reporters;
     mapping(uint64 leaseId => Budget) private _budgets;
     mapping(uint64 statementId => Statement) private _statements;
+    /// @dev A budgeted lease's tenant (it never changes), so accepting and disputing read one slot
+    /// here instead of calling the market for the lease (two cold slots and a cold account: the
+    /// difference between 55,679 and 47,604 gas for a dispute by an operator, measured on Anvil).
+    mapping(uint64 leaseId => uint64 tenantId) private _tenants;
 
     /// @param market_ The LeaseMarket whose leases are metered (its registry and asset are taken)
     constructor(address market_) {
@@ -125,8 +129,17 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         if (n == 0 || n > MAX_BATCH) revert UsageBadBatchLength(n, MAX_BATCH);
         uint32 authorizedPool;
         (firstId, authorizedPool) = _post(inputs[0], 0);
+        // Each statement's memory (the lease read, the event) is dead once it is posted: reusing it
+        // keeps memory expansion from growing with the batch.
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
         for (uint256 i = 1; i < n; ++i) {
             (, authorizedPool) = _post(inputs[i], authorizedPool);
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
         }
     }
 
@@ -205,6 +218,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
             if (price > maxPrices[i]) revert UsageMeterPriceAboveMax(l.poolId, i, price, maxPrices[i]);
         }
         uint128 credited = _receive(amount, 0);
+        _tenants[leaseId] = l.tenantId;
         _budgets[leaseId] = Budget({
             remaining: credited,
             billedUntil: l.start,
@@ -503,7 +517,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         s = _statementOf(statementId);
         if (s.status != StatementStatus.Pending) revert UsageBadStatus(statementId, s.status);
         if (block.timestamp >= s.payableAt) revert UsageWindowClosed(statementId, s.payableAt);
-        uint64 tenantId = _market.lease(s.leaseId).tenantId;
+        uint64 tenantId = _tenants[s.leaseId];
         (, bool member,,) = _registry.membership(tenantId, msg.sender);
         if (!member) revert UsageNotMember(tenantId, msg.sender);
     }
