@@ -1,11 +1,11 @@
 """The UsageLedger rows of ``bench/GAS.md`` (imported by ``bench/gas.py``).
 
-The scene (:func:`setup_usage`): a UsageLedger beside the ETH LeaseMarket of ``gas.py``'s scene, pool
-1's provider has named a reporter (``stranger``) and published a schedule of four meters, each with a
-ceiling (the most a statement checks), and the ledger's journal is written. Every row runs in a chain
-snapshot: it opens its leases and budgets, then measures. Worst cases: the reporter posts (one more
-read than the provider: its name), an operator accepts or disputes (the registry reads its grant),
-quantities and roots have no zero byte where the ABI lets them.
+The scene (:func:`setup_usage`): a UsageLedger beside the ETH LeaseMarket of ``gas.py``'s scene,
+pool 1's provider has named a reporter (``stranger``) and published a schedule of four meters, each
+with a ceiling (the most a statement checks), and the ledger's journal is written. Every row runs in
+a chain snapshot: it opens its leases and budgets, then measures. Worst cases: the reporter posts
+(one more read than the provider: its name), an operator accepts or disputes (the registry reads
+its grant), quantities and roots have no zero byte where the ABI lets them.
 
 Functions take the ``gas.Bench`` untyped, so this module does not import ``gas`` (run as a script,
 ``gas`` is ``__main__``).
@@ -78,7 +78,8 @@ def _post(bench: Any, leases: list[int], role: str = "stranger") -> Any:
 
 def _statement_ids(bench: Any, receipt: Any) -> list[int]:
     ledger = bench.contracts["UsageLedger"]
-    return [int(e.args.statementId) for e in ledger.events.StatementPosted().process_receipt(receipt)]
+    events = ledger.events.StatementPosted().process_receipt(receipt)
+    return [int(e.args.statementId) for e in events]
 
 
 def post_one(bench: Any) -> int:
@@ -115,14 +116,14 @@ def _posted(bench: Any) -> int:
 def accept(bench: Any) -> int:
     statement = _posted(bench)
     ledger = bench.contracts["UsageLedger"]
-    return bench.gas(ledger.functions.acceptStatement(statement), "operator")
+    return int(bench.gas(ledger.functions.acceptStatement(statement), "operator"))
 
 
 def dispute(bench: Any) -> int:
     statement = _posted(bench)
     ledger = bench.contracts["UsageLedger"]
     call = ledger.functions.disputeStatement(statement, ROOT)
-    return bench.gas(call, "operator")
+    return int(bench.gas(call, "operator"))
 
 
 def claim_marginal(bench: Any) -> int:
@@ -134,8 +135,8 @@ def claim_marginal(bench: Any) -> int:
     ledger = bench.contracts["UsageLedger"]
     provider = bench.account("provider")
     with bench.isolated():
-        one = bench.gas(ledger.functions.claim(provider, ids[:1]), "provider")
-    six = bench.gas(ledger.functions.claim(provider, ids), "provider")
+        one = int(bench.gas(ledger.functions.claim(provider, ids[:1]), "provider"))
+    six = int(bench.gas(ledger.functions.claim(provider, ids), "provider"))
     bench.note(
         USAGE_NOTES,
         f"claim: 1 statement {one:,}, 6 statements {six:,}; ({six:,} - {one:,}) / 5 = "
@@ -151,14 +152,14 @@ def open_budget(bench: Any) -> int:
     receipt = bench.send(call, "tenant_owner")
     lease = int(market.events.LeaseOpened().process_receipt(receipt)[0].args.leaseId)
     budget = ledger.functions.openBudget(lease, BUDGET, [MAX_PRICE] * METERS)
-    return bench.gas(budget, "operator", BUDGET)
+    return int(bench.gas(budget, "operator", BUDGET))
 
 
 def resolve(bench: Any) -> int:
     statement = _posted(bench)
     ledger = bench.contracts["UsageLedger"]
     bench.send(ledger.functions.disputeStatement(statement, ROOT), "tenant_owner")
-    return bench.gas(ledger.functions.resolveDispute(statement, 1), "admin")
+    return int(bench.gas(ledger.functions.resolveDispute(statement, 1), "admin"))
 
 
 def refund(bench: Any) -> int:
@@ -166,7 +167,7 @@ def refund(bench: Any) -> int:
     bench.advance(HOUR + 2 * 24 * 3600)
     ledger = bench.contracts["UsageLedger"]
     call = ledger.functions.refundBudget(lease, bench.account("tenant_owner"))
-    return bench.gas(call, "tenant_owner")
+    return int(bench.gas(call, "tenant_owner"))
 
 
 #: (operation, measure, budget, reference) rows; ``gas.py`` wraps each in a snapshot.
