@@ -172,7 +172,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         if (n == 0 || n > MAX_BATCH) revert UsageBadBatchLength(n, MAX_BATCH);
         address to = _market.payoutAddress(provider);
         if (msg.sender != provider && msg.sender != to) revert UsageNotPayee(provider, msg.sender);
-        uint32 checkedPool;
+        uint32 checkedPool = 0; // no pool checked yet (pool ids start at 1)
         for (uint256 i; i < n; ++i) {
             uint64 id = statementIds[i];
             Statement memory s = _statements[id];
@@ -391,16 +391,14 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         uint96[] calldata prices,
         uint32[] calldata ceilings
     ) private {
-        uint128[MAX_METERS] storage meters = _meters[scheduleId];
-        bytes16[MAX_METERS] storage stored = _names[scheduleId];
         for (uint256 i; i < names.length; ++i) {
             bytes16 name = names[i];
             if (name == bytes16(0) || prices[i] == 0) revert UsageBadMeter(i, name, prices[i]);
             for (uint256 j; j < i; ++j) {
                 if (names[j] == name) revert UsageBadMeter(i, name, prices[i]);
             }
-            meters[i] = uint128(prices[i]) | (uint128(ceilings[i]) << 96);
-            stored[i] = name;
+            _meters[scheduleId][i] = uint128(prices[i]) | (uint128(ceilings[i]) << 96);
+            _names[scheduleId][i] = name;
         }
     }
 
