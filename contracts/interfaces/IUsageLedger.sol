@@ -103,7 +103,7 @@ interface IUsageLedger is IJournal {
     error UsageValueMismatch(uint256 amount, uint256 value);
     /// @notice ETH was sent to an ERC-20 deployment.
     error UsageUnexpectedValue(uint256 value);
-    /// @notice A balance would exceed what the contract stores (uint128).
+    /// @notice Everything credited to a budget would exceed what the contract stores (uint128).
     error UsageAmountOverflow(uint256 amount);
     /// @notice Sending native ETH failed.
     error UsageTransferFailed(address to, uint256 amount);

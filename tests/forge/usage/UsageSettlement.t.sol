@@ -282,6 +282,42 @@ contract UsageSettlementTest is UsageBase {
         ledger.claim(PROVIDER, new uint64[](101));
     }
 
+    function test_a_statement_listed_twice_is_not_paid_twice() public {
+        vm.prank(OWNER);
+        ledger.acceptStatement(sid);
+        uint64[] memory ids = new uint64[](2);
+        ids[0] = sid;
+        ids[1] = sid;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IUsageLedger.UsageNotPayable.selector,
+                sid,
+                IUsageLedger.StatementStatus.Claimed,
+                ledger.statement(sid).payableAt
+            )
+        );
+        vm.prank(PROVIDER);
+        ledger.claim(PROVIDER, ids);
+    }
+
+    /// @notice Top-ups are bounded by everything ever credited, not by what remains: a disputed
+    /// amount returned to a budget topped up to the brim cannot overflow it.
+    function test_top_ups_count_what_statements_hold() public {
+        uint256 room = type(uint128).max - BUDGET;
+        _fund(OWNER, room + 1);
+        vm.prank(OWNER);
+        ledger.fundBudget{value: room}(leaseId, room);
+        assertEq(ledger.budget(leaseId).remaining, type(uint128).max - amount, "remaining");
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageAmountOverflow.selector, 1));
+        vm.prank(OWNER);
+        ledger.fundBudget{value: 1}(leaseId, 1);
+        vm.prank(OWNER);
+        ledger.disputeStatement(sid, keccak256("why"));
+        vm.warp(ledger.resolveBy(sid));
+        ledger.expireDispute(sid);
+        assertEq(ledger.budget(leaseId).remaining, type(uint128).max, "all back, no wrap");
+    }
+
     function test_claim_of_zero_amounts_sends_nothing() public {
         uint64 zero = _postHour(0, 0);
         vm.prank(OWNER);
