@@ -116,13 +116,13 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IUsageLedger
-    function setReporter(address reporter_) external nonReentrant {
+    function setReporter(address account) external nonReentrant {
         if (!IAccessControl(address(_registry)).hasRole(Roles.PROVIDER_ROLE, msg.sender)) {
             revert UsageNotProvider(msg.sender);
         }
-        _reporters[msg.sender] = reporter_;
+        _reporters[msg.sender] = account;
         (uint256 word, uint64 seq) = _journalNext();
-        _log(word, seq, abi.encode(ReporterSet.selector, msg.sender, reporter_, seq), 3);
+        _log(word, seq, abi.encode(ReporterSet.selector, msg.sender, account, seq), 3);
     }
 
     /// @inheritdoc IUsageLedger

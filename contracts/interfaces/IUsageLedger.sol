@@ -344,8 +344,8 @@ interface IUsageLedger is IJournal {
     /// @notice Name the address that may post and amend statements for all the caller's pools
     /// (address(0) clears it). PROVIDER_ROLE only. It follows the provider, not the pools: after a
     /// LeaseMarket handover the new provider's reporter posts for them.
-    /// @param reporter The reporter
-    function setReporter(address reporter) external;
+    /// @param account The reporter
+    function setReporter(address account) external;
 
     /// @notice Post one statement (see `StatementInput` and the model above). The pool's provider or
     /// its reporter only. `input.leaseId`: a lease with a budget; `periodStart`: the budget's
