@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import _readme  # bench/, on the path when this runs as a script
+import gas_usage  # bench/, likewise
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -50,6 +51,7 @@ SOURCES = (
     "TenantRegistry.sol",
     "DataAnchor.sol",
     "LeaseMarket.sol",
+    "UsageLedger.sol",
     "test/AccessControlReference.sol",
     "test/MockERC20.sol",
 )
@@ -248,6 +250,7 @@ def setup_market(bench: Bench) -> None:
         bench.send(token.functions.approve(token_market.address, 10 * AMOUNT), role)
     bench.send(token_market.functions.deposit(other, 1), "other")
     bench.send(token_market.functions.deposit(bench.market_tenant, ESCROW), "tenant_owner")
+    gas_usage.setup_usage(bench)
 
 
 # ---------------------------------------------------------------------------------- scenarios
@@ -789,6 +792,22 @@ SCENARIOS: list[Scenario] = [
     Scenario("pausePool", _in_scene(_pool_setter("pausePool"))),
     Scenario("unpausePool", _in_scene(_pool_setter("unpausePool", before="pausePool"))),
     Scenario("retirePool", _in_scene(_pool_setter("retirePool"))),
+]
+
+
+def _snapshot(measure: Callable[[Bench], int]) -> Callable[[Bench], int]:
+    """A scenario run in a chain snapshot of the scene, reverted after."""
+
+    def run(bench: Bench) -> int:
+        with bench.isolated():
+            return measure(bench)
+
+    return run
+
+
+SCENARIOS += [
+    Scenario(operation, _snapshot(measure), budget, reference)
+    for operation, measure, budget, reference in gas_usage.ROWS
 ]
 
 

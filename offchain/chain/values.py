@@ -15,6 +15,7 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
+ARBITER_ROLE = keccak(b"leasehold.role.arbiter")
 DEFAULT_ADMIN_ROLE = bytes(32)
 #: Each role id by its Solidity name (``Roles.sol``; OpenZeppelin's ``DEFAULT_ADMIN_ROLE``).
 ROLE_NAMES = {

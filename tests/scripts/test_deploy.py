@@ -1,6 +1,6 @@
-"""scripts/deploy.py: deploys the three contracts, writes deployments/<chain id>.json atomically,
-refuses to replace a manifest without --force. Functions on the in-process chain; the ape command
-end to end on Anvil."""
+"""scripts/deploy.py: deploys the four contracts (the usage ledger beside the market), writes
+deployments/<chain id>.json atomically, refuses to replace a manifest without --force. Functions on
+the in-process chain; the ape command end to end on Anvil."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from offchain.chain.manifest import load_manifest
-from offchain.chain.values import MARKET_ROLE
+from offchain.chain.values import ARBITER_ROLE, MARKET_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -50,7 +50,7 @@ def document(project, chain, accounts, token):
 def test_the_manifest_records_every_contract_with_its_deployment(document, chain):
     entries = document["contracts"]
 
-    assert sorted(entries) == ["DataAnchor", "LeaseMarket", "TenantRegistry"]
+    assert sorted(entries) == ["DataAnchor", "LeaseMarket", "TenantRegistry", "UsageLedger"]
     for entry in entries.values():
         receipt = chain.get_receipt(entry["deployTx"])
         assert (entry["deployBlock"], receipt.contract_address) == (
@@ -117,7 +117,39 @@ def test_the_written_manifest_is_accepted_by_the_mirrors_reader(document, tmp_pa
     manifest = load_manifest(path)  # also checks abiSha256 against the packaged ABIs
 
     assert path.name == f"{document['chainId']}.json"
-    assert manifest.addresses == {n: e["address"] for n, e in document["contracts"].items()}
+    core = {n: e["address"] for n, e in document["contracts"].items() if n != "UsageLedger"}
+    assert manifest.addresses == core  # what the mirror follows
+    assert manifest.usage_ledger == document["contracts"]["UsageLedger"]["address"]
+
+
+def test_a_manifest_without_the_usage_ledger_still_loads(document, tmp_path):
+    older = {**document, "contracts": dict(document["contracts"])}
+    del older["contracts"]["UsageLedger"]
+    path = deploy.write_manifest(older, tmp_path)
+
+    manifest = load_manifest(path)
+
+    assert manifest.usage_ledger is None
+    assert sorted(manifest.contracts) == ["DataAnchor", "LeaseMarket", "TenantRegistry"]
+
+
+def test_the_usage_ledger_meters_the_deployed_market(document, project):
+    entries = document["contracts"]
+    ledger = project.UsageLedger.at(entries["UsageLedger"]["address"])
+
+    assert ledger.market() == entries["LeaseMarket"]["address"]
+    assert ledger.registry() == entries["TenantRegistry"]["address"]
+    assert ledger.asset() == entries["LeaseMarket"]["asset"]
+
+
+def test_an_arbiter_is_granted_its_role_only_when_named(document, project, chain, accounts):
+    registry = project.TenantRegistry.at(document["contracts"]["TenantRegistry"]["address"])
+    assert not registry.hasRole(ARBITER_ROLE, accounts[7].address)
+
+    named = deploy.deploy_all(project, chain, accounts[0], arbiter=accounts[7].address)
+
+    registry = project.TenantRegistry.at(named["contracts"]["TenantRegistry"]["address"])
+    assert registry.hasRole(ARBITER_ROLE, accounts[7].address)
 
 
 def test_an_existing_manifest_is_not_replaced_without_force(document, tmp_path):
