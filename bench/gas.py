@@ -42,8 +42,6 @@ MNEMONIC = "test test test test test test test test test test test junk"
 HARDFORK = "cancun"
 ADMIN_DELAY = 3 * 24 * 3600
 PROVIDER_ROLE = Web3.keccak(text="leasehold.role.provider")
-MARKET_ROLE = Web3.keccak(text="leasehold.role.market")
-UNLIMITED_ALLOWANCE, UNLIMITED_DURATION = 2**128 - 1, 2**32 - 1
 # Price protection: a maximum price without zero bytes (calldata at its most), above every price.
 MAX_PRICE = 2**96 - 1
 SOURCES = (
@@ -200,9 +198,7 @@ def setup(bench: Bench) -> None:
     bench.tenant_id = bench.register("tenant_owner")
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
     bench.send(
-        registry.functions.grantOperator(
-            bench.tenant_id, bench.account("operator"), far, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
-        ),
+        registry.functions.grantOperator(bench.tenant_id, bench.account("operator"), far),
         "tenant_owner",
     )
     anchor = bench.contracts["DataAnchor"]
@@ -224,20 +220,19 @@ def setup_market(bench: Bench) -> None:
     bench.send(
         registry.functions.grantRole(PROVIDER_ROLE, bench.account("second_provider")), "admin"
     )
-    for contract in (market, token_market):
-        bench.send(registry.functions.grantRole(MARKET_ROLE, contract.address), "admin")
     bench.market_tenant = bench.register("tenant_owner")
     other = bench.register("other")
     bench.send(registry.functions.setQuota(bench.market_tenant, GPU, 1_000), "admin")
-    # An operator of the market tenant with a limited allowance and longest lease (worst case: each
-    # of its opens and extends has the registry spend and journal the allowance).
+    # An operator of the market tenant with a limited allowance and longest lease in both markets
+    # (worst case: each of its opens and extends reads, spends and journals the allowance).
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
-    bench.send(
-        registry.functions.grantOperator(
-            bench.market_tenant, bench.account("operator"), far, AMOUNT, MAX_DURATION
-        ),
-        "tenant_owner",
-    )
+    operator = bench.account("operator")
+    for contract in (market, token_market):
+        limits = contract.functions.setOperatorLimits(
+            bench.market_tenant, operator, AMOUNT, MAX_DURATION
+        )
+        bench.send(limits, "tenant_owner")
+    bench.send(registry.functions.grantOperator(bench.market_tenant, operator, far), "tenant_owner")
     bench.send(market.functions.deposit(other, 1), "other", value=1)
     bench.send(
         market.functions.createPool(GPU, 1_000, PRICE, MIN_DURATION, MAX_DURATION), "provider"
@@ -455,8 +450,13 @@ def _verify_depth(depth: int, pattern: str) -> Callable[[Bench], int]:
 def _grant_operator(bench: Bench) -> int:
     registry = bench.contracts["TenantRegistry"]
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
-    call = registry.functions.grantOperator(
-        bench.tenant_id, bench.account("stranger"), far, AMOUNT, MAX_DURATION
+    call = registry.functions.grantOperator(bench.tenant_id, bench.account("stranger"), far)
+    return bench.gas(call, "tenant_owner")
+
+
+def _set_operator_limits(bench: Bench, market: Any) -> int:
+    call = market.functions.setOperatorLimits(
+        bench.market_tenant, bench.account("stranger"), AMOUNT, MAX_DURATION
     )
     return bench.gas(call, "tenant_owner")
 
@@ -740,6 +740,10 @@ SCENARIOS: list[Scenario] = [
         "ERC-5643 renew (extend) 30,917 (no money, no journal)",
     ),
     Scenario("extendLease by an operator with a limited allowance", _in_scene(_extend_by_operator)),
+    Scenario(
+        "setOperatorLimits (a new operator: new limits slot, journaled)",
+        _in_scene(_set_operator_limits),
+    ),
     Scenario(
         "releaseLease (provider already has a claimable balance)",
         _in_scene(_release_owed),
