@@ -5,9 +5,7 @@
         --admin-delay 259200 --asset 0x…
 
 Deploys ``TenantRegistry(admin, adminDelay)``, ``DataAnchor(registry)`` and, when the project has
-it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), grants the market MARKET_ROLE in the
-registry (it spends operators' allowances; the default admin grants it, so from the deployer when
-it is the admin, from the admin's account when ape holds it, else the admin is told to), then writes
+it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), then writes
 ``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing
 manifest is never overwritten without ``--force``, and the check happens before anything is sent.
 
@@ -85,7 +83,7 @@ def deploy_all(
         chain: ape's chain manager (``ape.chain``).
         account: The deployer.
         admin: Initial holder of DEFAULT_ADMIN_ROLE and ADMIN_ROLE (default: the deployer): an
-            address, or an ape account, which then grants the market MARKET_ROLE.
+            address or an ape account.
         admin_delay: Seconds before a default-admin transfer can be accepted.
         asset: LeaseMarket's payment asset (0x0: native ETH).
         network: The ape network choice, recorded in the manifest.
@@ -100,7 +98,6 @@ def deploy_all(
     contracts["DataAnchor"] = _entry(project, chain, "DataAnchor", anchor)
     market = project.LeaseMarket.deploy(registry, asset, sender=account)
     contracts["LeaseMarket"] = {**_entry(project, chain, "LeaseMarket", market), "asset": asset}
-    _grant_market_role(registry, market, admin, account)
     return {
         "schema": SCHEMA,
         "chainId": int(chain.chain_id),
@@ -229,38 +226,6 @@ def contracts(
 
 
 # --------------------------------------------------------------------------------- internals
-
-
-def _grant_market_role(registry: Any, market: Any, admin: Any, deployer: Any) -> None:
-    """Grant the market MARKET_ROLE from the default admin, if ape can sign for it."""
-    from offchain.chain.values import MARKET_ROLE
-
-    signer = _admin_signer(admin, deployer)
-    if signer is None:
-        click.echo(
-            f"MARKET_ROLE not granted: the admin {admin} must grantRole(MARKET_ROLE, "
-            f"{market.address}) on TenantRegistry {registry.address} before operators with an "
-            "allowance can open or extend leases",
-            err=True,
-        )
-        return
-    registry.grantRole(MARKET_ROLE, market.address, sender=signer)
-
-
-def _admin_signer(admin: Any, deployer: Any) -> Any:
-    """The account that signs as the default admin: the deployer, the admin's own account (given,
-    or one of ape's test accounts on a local network), or ``None``."""
-    if not isinstance(admin, str):
-        return admin
-    if admin.lower() == str(deployer.address).lower():
-        return deployer
-    from ape import accounts
-
-    try:
-        test_accounts = list(accounts.test_accounts)
-    except Exception:  # no test accounts on this network
-        return None
-    return next((a for a in test_accounts if str(a.address).lower() == admin.lower()), None)
 
 
 def _entry(project: Any, chain: Any, name: str, contract: Any) -> dict[str, Any]:
