@@ -130,9 +130,9 @@ library AccountSlots {
 ///
 /// Storage is laid out for the lease paths. Slots each touches besides the journal's and the
 /// registry's: openLease 6 (pool terms, price, pool class, active units, account, the new lease),
-/// extendLease 3 (lease, price, account), and one more for an operator with limits (its limits),
-/// releaseLease 6 (lease, price, pool terms, active units,
-/// account, provider's claimable), claim 2 per lease of another tenant in an already-read pool
+/// extendLease 3 (lease, price, account), each one more when an operator opens or extends (its
+/// limits), releaseLease 6 (lease, price, pool terms, active units, account, provider's
+/// claimable), claim 2 per lease of another tenant in an already-read pool
 /// (lease, account). Resource classes and providers are interned into 32-bit ids kept in the pool's
 /// terms slot, so closing a lease reads neither the class nor the provider address.
 contract LeaseMarket is ILeaseMarket, Journal, ReentrancyGuardTransient {
