@@ -17,7 +17,7 @@ ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
 DEFAULT_ADMIN_ROLE = bytes(32)
-#: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
+#: An operator's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
 #: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
 UNLIMITED_DURATION = 2**32 - 1

@@ -131,7 +131,8 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
 
 def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[OperatorOut]]:
     """Tenant id -> its current owner's grants (expired ones included), from the
-    ``OperatorGranted`` logs and the registry's views (the registry keeps no list of operators)."""
+    ``OperatorGranted`` logs, the registry's expiry and the market's limits (no list of operators
+    is kept on chain)."""
     granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
     pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
     found: dict[int, list[OperatorOut]] = {}
