@@ -81,8 +81,12 @@ typecheck: setup ## mypy (strict) on offchain/
 test-python: compile ## ape tests on the in-process eth-tester chain (two shards in parallel)
 	$(BIN)/python tests/shards.py
 
+# Two sessions, each with its own Anvil: tests that call anvil_reorg run in a fresh one. After the
+# blocks the other tests mine and revert, Anvil sometimes builds a reorganized fork on an empty
+# state (no contract code at the new head); tests/conftest.py has the details.
 test-anvil: setup ## ape tests that need Anvil (reorgs, gas, mirror end to end)
-	$(BIN)/ape test tests -m anvil --network ethereum:local:foundry
+	$(BIN)/ape test tests -m "anvil and not fresh_anvil" --network ethereum:local:foundry
+	$(BIN)/ape test tests -m "anvil and fresh_anvil" --network ethereum:local:foundry
 
 test-forge: setup ## forge unit, fuzz and invariant tests
 	forge test

@@ -50,17 +50,22 @@ class ContractRevertError(LeaseholdError, RuntimeError):
         self.error = error
         self.arguments = arguments
         self.data = data
-        shown = ", ".join(f"{name}={_show(value)}" for name, value in arguments.items())
+        shown = ", ".join(f"{name}={_show(value, name)}" for name, value in arguments.items())
         detail = f"{error}({shown})" if error != "unknown" else f"unknown error 0x{data.hex()}"
         super().__init__(f"{contract}.{function} reverted: {detail}")
 
 
-def _show(value: object) -> str:
-    """Render one decoded error argument the way a user reads it."""
+def _show(value: object, argument: str = "") -> str:
+    """Render one decoded error argument the way a user reads it (a role id by its name)."""
     name = getattr(value, "name", None)
     if isinstance(value, int) and isinstance(name, str):  # an IntEnum member: Solidity's name
         return "".join(part.capitalize() for part in name.split("_"))
     if isinstance(value, bytes):
+        if "role" in argument.lower():
+            from offchain.chain.values import ROLE_NAMES  # here: values imports this module
+
+            if value in ROLE_NAMES:
+                return ROLE_NAMES[value]
         return "0x" + value.hex()
     if isinstance(value, str):
         return value if value.startswith("0x") else repr(value)
@@ -73,6 +78,32 @@ class TransactionFailedError(LeaseholdError, RuntimeError):
     def __init__(self, tx_hash: str, function: str) -> None:
         self.tx_hash = tx_hash
         super().__init__(f"transaction {tx_hash} ({function}) failed on chain without a reason")
+
+
+class TransactionPendingError(LeaseholdError, TimeoutError):
+    """A sent transaction was not mined within the time the caller waits for it."""
+
+    def __init__(self, tx_hash: str, function: str, timeout: float, url: str) -> None:
+        self.tx_hash = tx_hash
+        self.timeout = timeout
+        super().__init__(
+            f"transaction {tx_hash} ({function}) still pending after {timeout:g} s: it may yet "
+            f"be mined; check it with 'cast receipt {tx_hash} --rpc-url {url}' before sending "
+            "it again (or wait longer with --timeout SECONDS)"
+        )
+
+
+class InsufficientFundsError(LeaseholdError, ValueError):
+    """The signer's balance cannot pay for a transaction (its value plus gas)."""
+
+    def __init__(self, account: str, has: int, value: int, function: str) -> None:
+        self.account = account
+        self.has = has
+        self.value = value
+        super().__init__(
+            f"insufficient funds: {account} has {has} wei, needs {value} wei plus gas "
+            f"for {function}; fund the account or send less"
+        )
 
 
 class ChainUnavailableError(LeaseholdError, ConnectionError):
@@ -132,6 +163,24 @@ class InvalidValueError(LeaseholdError, ValueError):
         self.what = what
         self.value = value
         super().__init__(f"bad {what} {value!r}: expected {expected}")
+
+
+class ValueOutOfRangeError(InvalidValueError):
+    """A number does not fit the ABI type of the parameter it would be sent as."""
+
+    def __init__(
+        self, function: str, parameter: str, abi_type: str, value: int, low: int, high: int
+    ) -> None:
+        self.what = parameter
+        self.value = value
+        self.function = function
+        self.abi_type = abi_type
+        self.low = low
+        self.high = high
+        Exception.__init__(
+            self,
+            f"{parameter} of {function} must be between {low} and {high} ({abi_type}), got {value}",
+        )
 
 
 class DevnetError(LeaseholdError, RuntimeError):
@@ -236,11 +285,12 @@ class ReorgTooDeepError(LeaseholdError, RuntimeError):
 class RpcError(LeaseholdError, RuntimeError):
     """A JSON-RPC node answered a call with an error."""
 
-    def __init__(self, method: str, code: int, message: str, url: str) -> None:
+    def __init__(self, method: str, code: int, message: str, url: str, data: object = None) -> None:
         self.method = method
         self.code = code
         self.rpc_message = message
         self.url = url
+        self.data = data  # the error's ``data`` member (a revert's data, for eth_call)
         super().__init__(f"{method} failed at {url}: {message} (code {code})")
 
 

@@ -15,6 +15,16 @@ import click
 from offchain.chain.client import Web3Rpc
 from offchain.chain.manifest import check_chain, default_path, load_manifest
 
+#: The epilog of every script's --help: who signs and how to reach a running node.
+CONNECTING = """\b
+Sign with --account: an ape account alias ('ape accounts import NAME'), or TEST::N, the N-th
+account of the test mnemonic (devnets only; TEST::0 deploys and is the platform admin).
+Reach a running node with --network URL (e.g. --network http://127.0.0.1:8545, the Anvil of
+'leasehold chain up' or of the demo), or with --network ethereum:local:foundry and
+APE_FOUNDRY_HOST=URL in the environment; without it ape starts a fresh Anvil, with no deployment.
+Errors print one line (exit status 5 when the chain refused); LEASEHOLD_DEBUG=1 shows ape's trace.
+"""
+
 deployment_option = click.option(
     "--deployment",
     type=click.Path(dir_okay=False, path_type=Path),

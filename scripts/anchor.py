@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._deployment import contracts, deployment_option
+from scripts._deployment import CONNECTING, contracts, deployment_option
+from scripts._errors import Command
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=Command, epilog=CONNECTING)
 @account_option()
 @deployment_option
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
@@ -42,5 +43,7 @@ def cli(provider, account, deployment, path, tenant_id, out_dir, uri):
         tenant_id, plan.tree.root, plan.tree.count, uri, sender=account
     )
     written = write_bundles(plan, deployed.chain_id, deployed.anchor.address, receipt.txn_hash)
-    click.echo(f"{len(plan.names)} files anchored as root 0x{plan.tree.root.hex()}")
-    click.echo(f"{len(written) - 1} bundles and tree.json in {plan.out_dir}")
+    files = len(plan.names)
+    click.echo(f"{files} file{'' if files == 1 else 's'} anchored as root 0x{plan.tree.root.hex()}")
+    bundles = len(written) - 1
+    click.echo(f"{bundles} bundle{'' if bundles == 1 else 's'} and tree.json in {plan.out_dir}")

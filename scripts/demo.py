@@ -13,10 +13,12 @@ import tempfile
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
+
+from scripts._deployment import CONNECTING
+from scripts._errors import Command
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=Command, epilog=CONNECTING)
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
+
+from scripts._deployment import CONNECTING
+from scripts._errors import Command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_DIR = ROOT / "deployments"
@@ -166,12 +169,12 @@ def _demo_token(project: Any, test_accounts: Any) -> str:
 # ----------------------------------------------------------------------------------- command
 
 
-@click.group()
+@click.group(epilog=CONNECTING)
 def cli() -> None:
     """Deploy Leasehold's contracts and record them in deployments/<chain id>.json."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @click.option("--admin", help="Initial platform admin (default: the deploying account).")
 @click.option(

@@ -9,19 +9,20 @@ ape run lease release 8
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from offchain.chain.market import ERC20_ABI
 from offchain.chain.values import ZERO_ADDRESS
-from scripts._deployment import contracts, deployment_option, event_arg
+from scripts._deployment import CONNECTING, contracts, deployment_option, event_arg
+from scripts._errors import Command
 
 
-@click.group()
+@click.group(epilog=CONNECTING)
 def cli() -> None:
     """Escrow, leases and provider earnings (LeaseMarket)."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("tenant_id", type=int)
@@ -40,7 +41,7 @@ def deposit(provider, account, deployment, tenant_id, amount):
     click.echo(f"tenant {tenant_id}: deposited {amount}")
 
 
-@cli.command("open", cls=ConnectedProviderCommand)
+@cli.command("open", cls=Command)
 @account_option()
 @deployment_option
 @click.argument("tenant_id", type=int)
@@ -62,7 +63,7 @@ def open_lease(provider, account, deployment, tenant_id, pool_id, units, duratio
     click.echo(f"lease {event_arg(receipt, market, 'LeaseOpened', 'leaseId')} opened")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("lease_id", type=int)
@@ -75,7 +76,7 @@ def extend(provider, account, deployment, lease_id, additional):
     click.echo(f"lease {lease_id}: extended by {additional}s")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("lease_id", type=int)
@@ -85,7 +86,7 @@ def release(provider, account, deployment, lease_id):
     click.echo(f"lease {lease_id}: released")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("lease_id", type=int)
@@ -96,7 +97,7 @@ def terminate(provider, account, deployment, lease_id, reason):
     click.echo(f"lease {lease_id}: terminated")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("lease_ids", type=int, nargs=-1, required=True)
@@ -106,7 +107,7 @@ def reclaim(provider, account, deployment, lease_ids):
     click.echo(f"reclaimed {', '.join(map(str, lease_ids))}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("lease_ids", type=int, nargs=-1)
@@ -122,7 +123,7 @@ def claim(provider, account, deployment, lease_ids, pool_provider):
     click.echo(f"claimed {paid}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("tenant_id", type=int)

@@ -7,17 +7,18 @@ ape run pool pause 1
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._deployment import contracts, deployment_option, event_arg, resource_class
+from scripts._deployment import CONNECTING, contracts, deployment_option, event_arg, resource_class
+from scripts._errors import Command
 
 
-@click.group()
+@click.group(epilog=CONNECTING)
 def cli() -> None:
     """Create and run capacity pools (LeaseMarket, provider role)."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("resource_class_name", metavar="CLASS")
@@ -64,7 +65,7 @@ def _pool_action(name: str, method: str, doc: str) -> None:
         click.echo(f"pool {pool_id}: {name} done")
 
     command.__doc__ = doc
-    cli.command(name, cls=ConnectedProviderCommand)(command)
+    cli.command(name, cls=Command)(command)
 
 
 _pool_action("pause", "pausePool", "Stop new leases (its provider).")
@@ -72,7 +73,7 @@ _pool_action("unpause", "unpausePool", "Allow new leases again (its provider).")
 _pool_action("retire", "retirePool", "Retire the pool for good (its provider).")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("pool_id", type=int)
@@ -83,7 +84,7 @@ def capacity(provider, account, deployment, pool_id, capacity):
     click.echo(f"pool {pool_id}: capacity {capacity}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("pool_id", type=int)

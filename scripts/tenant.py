@@ -9,17 +9,18 @@ ape run tenant operator 1 0xOperator --days 30
 from __future__ import annotations
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from scripts._deployment import contracts, deployment_option, event_arg, resource_class
+from scripts._deployment import CONNECTING, contracts, deployment_option, event_arg, resource_class
+from scripts._errors import Command
 
 
-@click.group()
+@click.group(epilog=CONNECTING)
 def cli() -> None:
     """Register, approve and manage tenants (TenantRegistry)."""
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("metadata_uri")
@@ -46,7 +47,7 @@ def _admin_action(name: str, with_reason: bool, doc: str) -> None:
     command.__doc__ = doc
     if with_reason:
         command = click.option("--reason", type=int, default=0, help="Reason code.")(command)
-    cli.command(name, cls=ConnectedProviderCommand)(command)
+    cli.command(name, cls=Command)(command)
 
 
 _admin_action("approve", False, "Approve a Pending tenant (admin).")
@@ -56,7 +57,7 @@ _admin_action("resume", True, "Resume a Suspended tenant (admin).")
 _admin_action("close", False, "Close a tenant for good (its owner).")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("tenant_id", type=int)
@@ -69,7 +70,7 @@ def quota(provider, account, deployment, tenant_id, resource_class_name, max_uni
     click.echo(f"tenant {tenant_id}: quota {resource_class_name} = {max_units}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("tenant_id", type=int)
@@ -99,7 +100,7 @@ def operator(provider, account, deployment, tenant_id, operator, days, allowance
     click.echo(f"tenant {tenant_id}: operator {operator} until {expires}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("policy", type=click.Choice(["open", "approval"]))
@@ -110,12 +111,13 @@ def policy(provider, account, deployment, policy):
     click.echo(f"registration policy: {policy}")
 
 
-@cli.command(cls=ConnectedProviderCommand)
+@cli.command(cls=Command)
 @account_option()
 @deployment_option
 @click.argument("address")
 def provider_role(provider, account, deployment, address):
-    """Grant ADDRESS the provider role (default admin)."""
+    """Grant ADDRESS PROVIDER_ROLE, to create and run pools (a platform admin: ADMIN_ROLE
+    administers PROVIDER_ROLE)."""
     from offchain.chain.values import PROVIDER_ROLE
 
     contracts(provider, deployment).registry.grantRole(PROVIDER_ROLE, address, sender=account)

@@ -18,6 +18,17 @@ eth-tester names a snapshot by the latest block's hash, so two snapshots of one 
 and ape's snapshot stack, de-duplicated, loses the outer one when the inner one is restored (a
 Hypothesis test's per-example snapshot taken at the block of the test's own). Each snapshot of the
 in-process chain gets a fresh id mapped to its block hash, as on Anvil.
+
+Anvil and reverted histories. After ``evm_revert``, two tests sending the same transactions from
+one snapshot mine blocks with equal hashes when their timestamps agree (after a test moved the clock
+ahead, every block is "previous + 1 s": they always agree). Anvil keys its stored states by block
+hash; with such a hash mined, reverted and mined again, ``anvil_reorg`` built its new fork on an
+empty state (no contract code at the new head: ``test_anvil_reorg_with_replacement_transactions``
+[4] and [5], every run after the gas tests). Every test on Anvil mines with a coinbase of its own,
+so no two tests' blocks share a hash. A deep ``anvil_reorg`` (40 blocks) still met an empty state
+now and then after the rest of the suite, never in a fresh Anvil: the tests that reorganize Anvil
+are marked ``fresh_anvil`` and run in an Anvil of their own (Makefile, ``test-anvil``), and check
+that the new fork still holds the contracts, so a node fault says so.
 """
 
 from __future__ import annotations
@@ -68,6 +79,8 @@ def _chain_snapshot_per_test() -> Iterator[None]:
     ape's chain manager itself, not the ``chain`` fixture: some folders define their own ``chain``.
     """
     snapshot = ape.chain.snapshot()
+    if ape.chain.provider.name == "foundry":  # blocks unique to this test (see the module's note)
+        ape.chain.provider.make_request("anvil_setCoinbase", ["0x" + os.urandom(20).hex()])
     yield
     ape.chain.restore(snapshot)
 

@@ -225,7 +225,8 @@ class MerkleTree:
             raise InvalidTreeError(f"expected a JSON object, got {type(data).__name__}")
         if data.get("format") != TREE_FORMAT:
             raise InvalidTreeError(f"format is {data.get('format')!r}, expected {TREE_FORMAT!r}")
-        if list(data.get("leafEncoding", [])) != list(LEAF_ENCODING):
+        encoding = data.get("leafEncoding")
+        if not isinstance(encoding, list) or encoding != list(LEAF_ENCODING):
             raise InvalidTreeError(
                 f"leafEncoding is {data.get('leafEncoding')!r}, expected {list(LEAF_ENCODING)!r}"
             )

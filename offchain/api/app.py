@@ -10,8 +10,10 @@ the JSON shape of :mod:`offchain.models`, the same the CLI prints with ``--json`
 by id: ``?after=<last id>&limit=<n>``, and answer ``{"items": [...], "total": n, "next": <cursor
 or null>}``.
 
-Errors are JSON ``{"error": <code>, "message": <one line>}`` with a 4xx status: malformed ids,
-digests and bundles get 400 or 422 with what was expected, unknown ones 404.
+Errors are JSON ``{"error": <code>, "message": <one line>}``: a parameter or bundle the schema
+does not allow (every enum, pattern and bound is declared here) gets 422 with what was expected,
+an unknown id 404, a body over the server's limit 413, a read the mirror kept moving under 503.
+Messages echo at most 64 characters of the input. ``HEAD`` answers every ``GET`` route.
 
 ``GET /events`` is a Server-Sent Events stream: ``change`` events (a block applied: its table
 changes, rendered as entities; amounts as decimal strings), ``retract`` events (a block undone by a
@@ -26,26 +28,42 @@ text format.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from offchain import __version__
 from offchain.api.console import install_console
 from offchain.api.errors import ERROR_RESPONSES, install_error_handlers
 from offchain.api.metrics import CountRequests, Metrics
+from offchain.api.middleware import DEFAULT_MAX_BODY, BodyLimit, HeadAsGet
 from offchain.api.port import MirrorPort
 from offchain.api.routers import ROUTERS
 from offchain.api.sse import Broadcast, Publisher
-from offchain.api.staleness import Staleness, document
+from offchain.api.staleness import HEADERS, Staleness, document
 
 if TYPE_CHECKING:
     from offchain.mirror.mirror import Mirror
 
 
-def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
-    """The API over a mirror (:class:`offchain.mirror.mirror.Mirror`; start it separately)."""
+def create_app(
+    mirror: Mirror,
+    *,
+    on_chain_verify: bool = True,
+    max_body: int = DEFAULT_MAX_BODY,
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
+    """The API over a mirror (:class:`offchain.mirror.mirror.Mirror`; start it separately).
+
+    Args:
+        mirror: What it serves.
+        on_chain_verify: Whether ``POST /proofs/verify?onchain=true`` may ask the chain.
+        max_body: Request bodies larger than this many bytes get a 413.
+        cors_origins: Origins whose pages may read the API from a browser (``*``: any); none
+            by default (no CORS headers).
+    """
     port = MirrorPort(mirror)
     broadcast = Broadcast()
     metrics = Metrics()
@@ -75,8 +93,20 @@ def create_app(mirror: Mirror, *, on_chain_verify: bool = True) -> FastAPI:
     app.state.on_chain_verify = on_chain_verify
 
     install_error_handlers(app)
+    # Outermost last: CORS answers preflights first and labels every answer, errors included.
+    app.add_middleware(BodyLimit, max_body=max_body)  # 413 before a body is read whole
+    app.add_middleware(HeadAsGet)
     app.add_middleware(CountRequests, metrics=metrics)
     app.add_middleware(Staleness, port=port)  # X-Leasehold-Block, -Lag, -Lag-Seconds, -Phase
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["Content-Type", "Last-Event-ID"],
+            expose_headers=list(HEADERS),
+            max_age=600,
+        )
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)  # the web console at /, and a /docs that needs no internet

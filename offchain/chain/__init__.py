@@ -11,6 +11,7 @@ deployment manifest and the local devnet.
 - :mod:`offchain.chain.abi`, :mod:`offchain.chain.decode`: the packaged ABIs and the generated
   log decoders the mirror uses (the generator is :mod:`offchain.chain._codegen`).
 - :mod:`offchain.chain.rpc`: a small JSON-RPC client (retries, failover, range splitting).
+- :mod:`offchain.chain.light`: contract reads over that client without web3.py (the CLI's reads).
 - :mod:`offchain.chain.manifest`: ``deployments/<chainId>.json``.
 - :mod:`offchain.chain.devnet`: an Anvil devnet and its dev accounts.
 """

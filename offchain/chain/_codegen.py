@@ -16,8 +16,6 @@ from binascii import unhexlify
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from eth_abi.abi import decode as eth_abi_decode
-
 from offchain.exceptions import DecodeError
 
 # ---------------------------------------------------------------------------- word-by-word
@@ -264,6 +262,8 @@ def compile_decoder(
         raise DecodeError(f"{where} {what}", why)
 
     def abi_decode(types: list[str], data: bytes) -> tuple[Any, ...]:
+        from eth_abi.abi import decode as eth_abi_decode  # here: a slow path, a slow import
+
         try:
             return tuple(eth_abi_decode(types, data))
         except Exception as exc:

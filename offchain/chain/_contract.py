@@ -5,32 +5,37 @@ A call or transaction that reverts raises :class:`~offchain.exceptions.ContractR
 the decoded custom error (:mod:`offchain.chain.errors`); a node that does not answer raises
 :class:`~offchain.exceptions.ChainUnavailableError`. A mined transaction becomes a
 :class:`TxResult` whose events are decoded by the mirror's decoder (:mod:`offchain.chain.decode`).
+Before anything is sent, integer arguments are checked against their ABI types
+(:class:`~offchain.exceptions.ValueOutOfRangeError`); a sender that cannot pay raises
+:class:`~offchain.exceptions.InsufficientFundsError`, and a transaction not mined within
+``tx_timeout`` seconds :class:`~offchain.exceptions.TransactionPendingError` (with its hash).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from eth_utils.address import to_checksum_address
-from web3 import Web3
-
-from offchain.chain.abi import load_abi
+from offchain.chain.abi import check_arguments, load_abi
 from offchain.chain.decode import Decoder
-from offchain.chain.errors import (
-    _is_revert,
-    _normalize,
-    _revert_data,
-    decode_revert,
-    is_connection_error,
-)
+from offchain.chain.decode import to_checksum as to_checksum_address
+from offchain.chain.light import LightWeb3
 from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
+    InsufficientFundsError,
     NoSignerError,
     TransactionFailedError,
+    TransactionPendingError,
 )
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
+
+#: How long a write waits for its receipt by default (web3.py's default too).
+DEFAULT_TX_TIMEOUT = 120.0
 
 # ----------------------------------------------------------------------------------- signing
 
@@ -99,26 +104,44 @@ class TxResult:
 
 
 class _Bound:
-    """One deployed contract: calls, transactions and event decoding with error translation."""
+    """One deployed contract: calls, transactions and event decoding with error translation.
+
+    Over a :class:`~offchain.chain.light.LightWeb3` it only reads (it has no signer)."""
 
     name: str = ""
+    #: Seconds a write waits for its receipt before raising TransactionPendingError.
+    tx_timeout: float = DEFAULT_TX_TIMEOUT
 
     def __init__(
-        self, w3: Web3, address: str, signer: Signer | None, decoder: Decoder | None = None
+        self,
+        w3: Web3 | LightWeb3,
+        address: str,
+        signer: Signer | None,
+        decoder: Decoder | None = None,
     ) -> None:
+        if signer is not None and isinstance(w3, LightWeb3):
+            raise TypeError("a LightWeb3 only reads: a client that signs needs a Web3")
         self.w3 = w3
-        self.address = to_checksum_address(address)
-        self.contract = w3.eth.contract(address=self.address, abi=load_abi(self.name))
+        self.address = cast("ChecksumAddress", to_checksum_address(address))
+        self.contract: Any = w3.eth.contract(address=self.address, abi=load_abi(self.name))
         self._decoder: Decoder | None = decoder or Decoder({self.name: self.address})
         self._signer = signer
 
     def _call(self, function: str, *args: Any) -> Any:
+        check_arguments(self.contract.abi, f"{self.name}.{function}", function, args)
         try:
             return self.contract.functions[function](*args).call()
         except Exception as exc:
             raise self._translate(function, exc) from None
 
     def _translate(self, function: str, exc: Exception) -> Exception:
+        from offchain.chain.errors import (
+            _is_revert,
+            _revert_data,
+            decode_revert,
+            is_connection_error,
+        )
+
         if _is_revert(exc):
             data = _revert_data(exc)
             if data is not None:
@@ -131,20 +154,29 @@ class _Bound:
         signer = self._signer
         if signer is None:
             raise NoSignerError(f"{self.name}.{function}")
-        sender = to_checksum_address(signer if isinstance(signer, str) else signer.address)
+        w3 = cast("Web3", self.w3)  # a client with a signer holds a Web3 (see __init__)
+        sender = cast(
+            "ChecksumAddress",
+            to_checksum_address(signer if isinstance(signer, str) else signer.address),
+        )
+        check_arguments(self.contract.abi, f"{self.name}.{function}", function, args, value)
         call = self.contract.functions[function](*args)
         params: Any = {"from": sender, "value": value}
         try:
             if isinstance(signer, str):
                 tx_hash = call.transact(params)
             else:
-                params["nonce"] = self.w3.eth.get_transaction_count(sender, "pending")
+                params["nonce"] = w3.eth.get_transaction_count(sender, "pending")
                 tx = call.build_transaction(params)
                 signed = signer.sign_transaction(tx)
-                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+                tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
         except Exception as exc:
+            if _is_insufficient_funds(exc):
+                has = int(w3.eth.get_balance(sender))
+                where = f"{self.name}.{function}"
+                raise InsufficientFundsError(sender, has, value, where) from None
             raise self._translate(function, exc) from None
+        receipt = self._wait(function, tx_hash)
         if receipt["status"] != 1:
             raise self._explain_failure(function, call, params, receipt)
         return TxResult(
@@ -153,6 +185,22 @@ class _Bound:
             gas_used=int(receipt["gasUsed"]),
             events=tuple(self._decode_logs(receipt["logs"])),
         )
+
+    def _wait(self, function: str, tx_hash: Any) -> Any:
+        from web3.exceptions import TimeExhausted
+
+        try:
+            w3 = cast("Web3", self.w3)  # only writes wait, and a client that writes holds a Web3
+            return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.tx_timeout)
+        except TimeExhausted:
+            raise TransactionPendingError(
+                "0x" + bytes(tx_hash).hex(),
+                f"{self.name}.{function}",
+                self.tx_timeout,
+                _endpoint(self.w3),
+            ) from None
+        except Exception as exc:
+            raise self._translate(function, exc) from None
 
     def _explain_failure(
         self, function: str, call: Any, params: dict[str, Any], receipt: Mapping[str, Any]
@@ -173,6 +221,8 @@ class _Bound:
         (:mod:`offchain.chain.decode`)."""
         if self._decoder is None:
             return
+        from offchain.chain.errors import _normalize
+
         for log in logs:
             if to_checksum_address(log["address"]) != self.address or not log["topics"]:
                 continue
@@ -197,7 +247,12 @@ class _Bound:
         return JournalHead(seq=int(seq), head=bytes(head))
 
 
-def _endpoint(w3: Web3) -> str:
+def _is_insufficient_funds(exc: BaseException) -> bool:
+    """Whether the node refused a transaction its sender cannot pay for (Anvil, Geth)."""
+    return "insufficient funds" in str(exc).lower()
+
+
+def _endpoint(w3: Web3 | LightWeb3) -> str:
     return str(getattr(w3.provider, "endpoint_uri", None) or type(w3.provider).__name__)
 
 

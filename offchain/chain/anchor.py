@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_utils.address import to_checksum_address
-
 from offchain.chain._contract import TxResult, _Bound
+from offchain.chain.decode import to_checksum as to_checksum_address
 from offchain.chain.values import hex32
 from offchain.exceptions import UnknownAnchorError
 from offchain.mirror.entities import Anchor as AnchorRecord

@@ -28,20 +28,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eth_utils.address import to_checksum_address
-from web3 import Web3
-from web3.types import RPCEndpoint
-
-from offchain.chain._contract import JournalHead, Signer, _endpoint
+from offchain.chain._contract import DEFAULT_TX_TIMEOUT, JournalHead, Signer, _endpoint
 from offchain.chain.anchor import AnchorClient
 from offchain.chain.decode import Decoder
-from offchain.chain.errors import is_connection_error
+from offchain.chain.decode import to_checksum as to_checksum_address
+from offchain.chain.light import LightWeb3
 from offchain.chain.manifest import Manifest, check_chain, load_manifest, parse_manifest
 from offchain.chain.market import MarketClient
 from offchain.chain.registry import RegistryClient
 from offchain.exceptions import ChainUnavailableError
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 # ------------------------------------------------------------------------------- addresses
 
@@ -85,34 +85,48 @@ class LeaseholdClient:
         market: ``LeaseMarket``.
     """
 
-    def __init__(self, w3: Web3, addresses: Addresses, signer: Signer | None = None) -> None:
+    def __init__(
+        self,
+        w3: Web3 | LightWeb3,
+        addresses: Addresses,
+        signer: Signer | None = None,
+        *,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
+    ) -> None:
         self.w3 = w3
         self.addresses = addresses
         self.signer = signer
+        self.tx_timeout = tx_timeout
         decoder = Decoder(addresses.by_contract())
         self.registry = RegistryClient(w3, addresses.registry, signer, decoder)
         self.anchor = AnchorClient(w3, addresses.anchor, signer, decoder)
         self.market = MarketClient(w3, addresses.market, signer, decoder)
+        for bound in (self.registry, self.anchor, self.market):
+            bound.tx_timeout = tx_timeout
 
     @classmethod
     def from_manifest(
         cls,
-        w3: Web3,
+        w3: Web3 | LightWeb3,
         manifest: Manifest | Mapping[str, Any] | str | Path,
         signer: Signer | None = None,
         *,
         check: bool = True,
+        tx_timeout: float = DEFAULT_TX_TIMEOUT,
     ) -> LeaseholdClient:
         """A client for the deployment a manifest describes.
 
         Args:
-            w3: A connected ``Web3``.
+            w3: A connected ``Web3``, or a :class:`~offchain.chain.light.LightWeb3` for a
+                client that only reads (no web3.py import, no signer).
             manifest: A loaded :class:`~offchain.chain.manifest.Manifest`, its parsed JSON, or the
                 path of ``deployments/<chain-id>.json`` (read by
                 ``offchain.chain.manifest.load_manifest``).
             signer: Account for writes (optional).
             check: Verify, with :func:`offchain.chain.manifest.check_chain`, that the node is the
                 manifest's chain, still has each deploy block and holds each contract's code.
+            tx_timeout: Seconds a write waits for its receipt before raising
+                :class:`~offchain.exceptions.TransactionPendingError`.
 
         Raises:
             ChainUnavailableError: the node does not answer.
@@ -123,11 +137,13 @@ class LeaseholdClient:
             manifest = load_manifest(manifest)
         elif not isinstance(manifest, Manifest):
             manifest = parse_manifest(manifest)
-        client = cls(w3, Addresses.of(manifest), signer)
+        client = cls(w3, Addresses.of(manifest), signer, tx_timeout=tx_timeout)
         if check:
             try:
-                check_chain(manifest, Web3Rpc(w3))
+                check_chain(manifest, w3 if isinstance(w3, LightWeb3) else Web3Rpc(w3))
             except Exception as exc:
+                from offchain.chain.errors import is_connection_error
+
                 if is_connection_error(exc):
                     raise ChainUnavailableError(_endpoint(w3)) from None
                 raise
@@ -135,7 +151,7 @@ class LeaseholdClient:
 
     def using(self, signer: Signer) -> LeaseholdClient:
         """The same deployment, writing as ``signer``."""
-        return LeaseholdClient(self.w3, self.addresses, signer)
+        return LeaseholdClient(self.w3, self.addresses, signer, tx_timeout=self.tx_timeout)
 
     def journals(self) -> dict[str, JournalHead]:
         """The journal of each contract."""
@@ -157,6 +173,8 @@ class Web3Rpc:
         self.w3 = w3
 
     def call(self, method: str, params: Any = ()) -> Any:
+        from web3.types import RPCEndpoint
+
         return _wire(self.w3.manager.request_blocking(RPCEndpoint(method), list(params)))
 
 

@@ -227,6 +227,9 @@ class _Entry:
 class Decoder:
     """Decodes the logs of the deployed contracts: ``(address, topic0) -> EventSpec + function``.
 
+    A contract's decoders are compiled when its first log or spec is asked for (a command-line
+    read that decodes one contract's logs, or none, does not pay for the others).
+
     Args:
         addresses: contract name -> deployed address (any case).
         abis: contract name -> ABI; defaults to the packaged ABIs
@@ -239,10 +242,18 @@ class Decoder:
         abis: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.addresses = {name: to_checksum(addr) for name, addr in addresses.items()}
-        self.specs: dict[str, dict[str, EventSpec]] = {}
+        self._abis = abis
+        self._specs: dict[str, dict[str, EventSpec]] = {}
         self._by_address: dict[str, dict[str, _Entry]] = {}
-        for contract, address in self.addresses.items():
-            abi = abis[contract] if abis is not None else contract_abi(contract)
+        self._pending: dict[str, list[str]] = {}  # lowercase address -> contracts not compiled
+        for name, address in self.addresses.items():
+            self._pending.setdefault(address.lower(), []).append(name)
+        self.unknown = 0  # logs from our addresses whose topic0 no ABI event has
+
+    def _load(self, address: str) -> None:
+        """Compile the decoders of the events of the contract(s) at ``address`` (lowercase)."""
+        for contract in self._pending.pop(address, []):  # the last one at an address serves it
+            abi = self._abis[contract] if self._abis is not None else contract_abi(contract)
             table: dict[str, _Entry] = {}
             specs: dict[str, EventSpec] = {}
             for entry in abi:
@@ -251,9 +262,15 @@ class Decoder:
                 spec, fn = _compile(contract, entry)
                 table["0x" + spec.topic0.hex()] = _Entry(spec, fn)
                 specs[spec.name] = spec
-            self._by_address[address.lower()] = table
-            self.specs[contract] = specs
-        self.unknown = 0  # logs from our addresses whose topic0 no ABI event has
+            self._by_address[address] = table
+            self._specs[contract] = specs
+
+    @property
+    def specs(self) -> dict[str, dict[str, EventSpec]]:
+        """contract name -> event name -> spec, for every contract (compiling what is left)."""
+        for address in list(self._pending):
+            self._load(address)
+        return {name: self._specs[name] for name in self.addresses}
 
     @classmethod
     def for_deployment(cls, addresses: Mapping[str, str]) -> Decoder:
@@ -266,8 +283,10 @@ class Decoder:
 
     def spec(self, contract: str, event: str) -> EventSpec:
         """The spec of one event (KeyError naming what exists when unknown)."""
+        if contract in self.addresses:
+            self._load(self.addresses[contract].lower())
         try:
-            return self.specs[contract][event]
+            return self._specs[contract][event]
         except KeyError:
             raise DecodeError(
                 f"{contract}.{event}",
@@ -281,7 +300,10 @@ class Decoder:
     def _events_at(self, address: str) -> dict[str, _Entry] | None:
         """The decoders of the contract at ``address`` in any case; a spelling found is kept, so
         the next log spelled the same way (nodes keep to one) is found without lowering it."""
-        table = self._by_address.get(address.lower())
+        lower = address.lower()
+        if lower in self._pending:
+            self._load(lower)
+        table = self._by_address.get(lower)
         if table is not None:
             self._by_address[address] = table
         return table

@@ -139,6 +139,10 @@ def _revert_data(exc: BaseException) -> bytes | None:
 
 
 def _is_revert(exc: BaseException) -> bool:
+    from offchain.chain.light import CallRevertError
+
+    if isinstance(exc, CallRevertError):
+        return True
     from web3.exceptions import ContractLogicError  # here: the rest of the module needs no web3
 
     return isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed"

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from eth_utils.address import to_checksum_address
-from web3 import Web3
+from typing import TYPE_CHECKING, Any, cast
 
 from offchain.chain._contract import Signer, TxResult, _Bound, _with_created
 from offchain.chain.decode import Decoder
+from offchain.chain.decode import to_checksum as to_checksum_address
 from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, ZERO_ADDRESS
 from offchain.exceptions import NoSignerError, UnknownLeaseError, UnknownPoolError
 from offchain.mirror.entities import Account as Escrow
@@ -28,6 +26,12 @@ from offchain.mirror.entities import (
     Pool,
     PoolStatus,
 )
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
+
+    from offchain.chain.light import LightWeb3
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +237,7 @@ class MarketClient(_Bound):
             raise NoSignerError(f"{self.name}.deposit")
         owner = to_checksum_address(signer if isinstance(signer, str) else signer.address)
         token = _Erc20(self.w3, asset, signer)
+        token.tx_timeout = self.tx_timeout
         if int(token._call("allowance", owner, self.address)) < amount:
             token._send("approve", self.address, amount)
 
@@ -363,9 +368,9 @@ class _Erc20(_Bound):
 
     name = "ERC20"
 
-    def __init__(self, w3: Web3, address: str, signer: Signer | None) -> None:
+    def __init__(self, w3: Web3 | LightWeb3, address: str, signer: Signer | None) -> None:
         self.w3 = w3
-        self.address = to_checksum_address(address)
+        self.address = cast("ChecksumAddress", to_checksum_address(address))
         self.contract = w3.eth.contract(address=self.address, abi=ERC20_ABI)
         self._decoder = None
         self._signer = signer

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils.address import to_checksum_address
-
 from offchain.chain._contract import TxResult, _Bound, _with_created
+from offchain.chain.decode import to_checksum as to_checksum_address
 from offchain.exceptions import NoSignerError, UnknownTenantError
 from offchain.mirror.entities import RegistrationPolicy, Tenant, TenantStatus
 

@@ -110,7 +110,7 @@ def classify_error(method: str, error: Any, url: str) -> RpcError:
     # -32005 is EIP-1474's "limit exceeded"; rate limits also use it but are retried before this.
     if method == "eth_getLogs" and (code == -32005 or any(h in lowered for h in _RANGE_HINTS)):
         return RangeTooLargeError(method, code, message, url)
-    return RpcError(method, code, message, url)
+    return RpcError(method, code, message, url, data)
 
 
 def _is_rate_limited(error: Any) -> bool:

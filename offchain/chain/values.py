@@ -7,9 +7,8 @@ web3.py nor a node.
 
 from __future__ import annotations
 
-from eth_hash.auto import keccak
-from eth_utils.address import to_checksum_address
-
+from offchain.chain.decode import keccak256 as keccak
+from offchain.chain.decode import to_checksum
 from offchain.exceptions import InvalidValueError
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -17,6 +16,13 @@ ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
 DEFAULT_ADMIN_ROLE = bytes(32)
+#: Each role id by its Solidity name (``Roles.sol``; OpenZeppelin's ``DEFAULT_ADMIN_ROLE``).
+ROLE_NAMES = {
+    DEFAULT_ADMIN_ROLE: "DEFAULT_ADMIN_ROLE",
+    ADMIN_ROLE: "ADMIN_ROLE",
+    PROVIDER_ROLE: "PROVIDER_ROLE",
+    MARKET_ROLE: "MARKET_ROLE",
+}
 #: An operator's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
 #: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
@@ -73,7 +79,7 @@ def parse_address(text: str, what: str = "address") -> str:
         bytes.fromhex(body)
     except ValueError:
         raise InvalidValueError(what, text, "0x followed by 40 hex digits") from None
-    return str(to_checksum_address("0x" + body))
+    return to_checksum(body)
 
 
 def hex32(value: bytes) -> str:
@@ -86,6 +92,7 @@ __all__ = [
     "DEFAULT_ADMIN_ROLE",
     "MARKET_ROLE",
     "PROVIDER_ROLE",
+    "ROLE_NAMES",
     "UNLIMITED_ALLOWANCE",
     "UNLIMITED_DURATION",
     "ZERO_ADDRESS",

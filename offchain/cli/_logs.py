@@ -37,7 +37,7 @@ def contract_events(env: Env, contract: str, event: str, *indexed: int | str | N
     while topics[-1] is None:
         topics.pop()
     start = env.manifest().contracts[contract].deploy_block
-    end = int(env.w3().eth.block_number)
+    end = int(env.reader().eth.block_number)
     logs = logs_in_ranges(env.rpc, {"address": address, "topics": topics}, start, end)
     found = [decoder.decode_args(address, log["topics"], log["data"]) for log in logs]
     return [e for e in found if e is not None]

@@ -15,16 +15,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from offchain.models import plain
+from offchain.cli._exits import EXIT_CHAIN as EXIT_CHAIN
+from offchain.cli._exits import EXIT_ERROR as EXIT_ERROR
+from offchain.cli._exits import EXIT_NOT_FOUND as EXIT_NOT_FOUND
+from offchain.cli._exits import EXIT_PENDING as EXIT_PENDING
+from offchain.cli._exits import EXIT_REVERTED as EXIT_REVERTED
+from offchain.cli._exits import EXIT_UNVERIFIED as EXIT_UNVERIFIED
+from offchain.cli._exits import EXIT_USAGE as EXIT_USAGE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_CHAIN = 3
-EXIT_NOT_FOUND = 4
-EXIT_REVERTED = 5
-EXIT_UNVERIFIED = 6
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -36,6 +36,8 @@ def emit_json(value: Any) -> None:
 
 
 def _tx_json(result: Any) -> dict[str, Any]:
+    from offchain.models import plain  # here: the root group imports this module for --help
+
     return {
         "txHash": result.tx_hash,
         "blockNumber": result.block_number,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,6 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import HASH, TENANT_ID, UINT32
 from offchain.cli.units import show_time
-from offchain.models import AnchorOut, dump
 
 
 @click.command("anchor")
@@ -40,7 +40,12 @@ from offchain.models import AnchorOut, dump
     help="Where to write the proof bundles. Default: PATH.bundles/ for a directory, the file's "
     "own directory for a file.",
 )
-@click.option("--uri", default="", help="Where the batch can be found (stored on chain).")
+@click.option(
+    "--uri",
+    default="",
+    help="Where the batch can be found (stored on chain; a directory only: a single file's "
+    "anchor has no URI).",
+)
 @click.option(
     "--algorithm",
     type=click.Choice(["sha256", "keccak256"]),
@@ -86,6 +91,8 @@ def anchor_cmd(
 
     client = env.client(account)
     if path.is_dir():
+        for warning in link_warnings(path):
+            err.print(f"warning: {warning}", highlight=False, markup=False)
         report = anchor_directory(
             client,
             env.chain_id(),
@@ -99,6 +106,13 @@ def anchor_cmd(
             hiding=not plain,
         )
     else:
+        if uri:
+            err.print(
+                "warning: --uri is ignored for a single file: DataAnchor.anchor records no URI "
+                "(anchor a directory to record one with its batch)",
+                highlight=False,
+                markup=False,
+            )
         report = anchor_file(client, path, tenant_id, algorithm, hiding=not plain, out_dir=out_dir)
     if as_json:
         emit_json(report)
@@ -113,12 +127,47 @@ def anchor_cmd(
         if report["bundle"]:
             out.print(f"its proof bundle (with the salt: keep it) is {report['bundle']}")
     else:
-        verb = "was already anchored" if report["already"] else "anchored"
+        count = report["count"]
+        verb = "anchored"
+        if report["already"]:
+            verb = f"{'was' if count == 1 else 'were'} already anchored"
         out.print(
-            f"{report['count']} files {verb} as root {report['root']} "
+            f"{plural(count, 'file')} {verb} as root {report['root']} "
             f"(tenant {tenant_id}, block {report['blockNumber']})"
         )
-        out.print(f"{len(report['bundles'])} proof bundles in {report['out']}")
+        out.print(f"{plural(len(report['bundles']), 'proof bundle')} in {report['out']}")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def link_warnings(root: Path) -> list[str]:
+    """What ``anchor DIR`` does with each symlink that leaves ``root`` or leads nowhere.
+
+    Files are read through their links (the target's content is anchored under the link's
+    name); linked directories are not followed; hidden entries are skipped like the files.
+    """
+    inside = root.resolve()
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted([*dirnames, *filenames]):
+            link = Path(directory) / name
+            if name.startswith(".") or not link.is_symlink():
+                continue
+            target = link.resolve()
+            if not target.exists():
+                found.append(f"{link} is a broken symlink (to {os.readlink(link)}): skipped")
+            elif target.is_dir():
+                found.append(f"{link} links to the directory {target}: not followed, skipped")
+            elif not target.is_relative_to(inside):
+                found.append(
+                    f"{link} links to {target}, outside {root}: that file's content is "
+                    f"anchored under the name {link.relative_to(root)}"
+                )
+    return found
 
 
 @click.command("verify")
@@ -177,6 +226,8 @@ def anchors() -> None:
 @pass_env
 def anchors_show(env: Env, digest: bytes, as_json: bool) -> None:
     """Show the anchor under DIGEST (a file digest or a batch root)."""
+    from offchain.models import AnchorOut, dump  # pydantic: only where a command prints
+
     view = AnchorOut.of(env.client().anchor.record(digest))
     if as_json:
         emit_json(dump(view))

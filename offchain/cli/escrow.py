@@ -9,7 +9,6 @@ from offchain.cli._output import emit_json, json_option, report_tx, show_record,
 from offchain.cli._params import AMOUNT, TENANT_ID
 from offchain.cli.units import show_amount
 from offchain.exceptions import NoSignerError
-from offchain.models import EscrowOut, dump
 
 
 @click.group()
@@ -19,7 +18,7 @@ def escrow() -> None:
 
 @escrow.command("deposit")
 @click.argument("tenant_id", type=TENANT_ID)
-@click.argument("amount", type=AMOUNT)
+@click.argument("amount", type=AMOUNT.sent_as("LeaseMarket", "deposit", "amount"))
 @account_option
 @tx_json_option
 @pass_env
@@ -33,7 +32,7 @@ def escrow_deposit(
 
 @escrow.command("withdraw")
 @click.argument("tenant_id", type=TENANT_ID)
-@click.argument("amount", type=AMOUNT)
+@click.argument("amount", type=AMOUNT.sent_as("LeaseMarket", "withdraw", "amount"))
 @click.option("--to", "recipient", metavar="ADDRESS", help="Recipient. Default: the signer.")
 @account_option
 @tx_json_option
@@ -60,6 +59,8 @@ def escrow_withdraw(
 @pass_env
 def escrow_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show a tenant's free and reserved escrow."""
+    from offchain.models import EscrowOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     client.registry.tenant(tenant_id)  # unknown tenants are an error, not a zero balance
     view = EscrowOut.of(tenant_id, client.market.escrow(tenant_id))

@@ -24,7 +24,6 @@ from offchain.cli._output import (
 from offchain.cli._params import AMOUNT, DURATION, LEASE_ID, PERCENT, POOL_ID, TENANT_ID, UINT32
 from offchain.cli.units import show_amount, show_duration, show_time
 from offchain.exceptions import ContractRevertError
-from offchain.models import LeaseOut, dump
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +103,12 @@ def _price_refused(exc: ContractRevertError, native: bool) -> Exception:
     show_default=True,
     help="Units to hold.",
 )
-@click.option("--duration", type=DURATION, required=True, help="How long (e.g. 2h, 7d).")
+@click.option(
+    "--duration",
+    type=DURATION.sent_as("LeaseMarket", "openLease", "duration"),
+    required=True,
+    help="How long (e.g. 2h, 7d).",
+)
 @price_options("the pool's current price")
 @account_option
 @tx_json_option
@@ -143,6 +147,8 @@ def lease_open(
 @pass_env
 def lease_show(env: Env, lease_id: int, as_json: bool) -> None:
     """Show one lease."""
+    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     view = LeaseOut.of(client.market.lease(lease_id), client.market.lease_opener(lease_id))
     if as_json:
@@ -182,6 +188,8 @@ def lease_list(
     env: Env, tenant_id: int | None, pool_id: int | None, status: str | None, as_json: bool
 ) -> None:
     """List leases (from the chain's LeaseOpened logs, then each lease's current state)."""
+    from offchain.models import LeaseOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     openers = _openers(env, tenant_id, pool_id)
     views = [LeaseOut.of(client.market.lease(i), openers[i]) for i in sorted(openers)]
@@ -254,7 +262,13 @@ _lease_action(
 
 @lease.command("extend")
 @click.argument("lease_id", type=LEASE_ID)
-@click.option("--by", "additional", type=DURATION, required=True, help="Extra time (e.g. 1h).")
+@click.option(
+    "--by",
+    "additional",
+    type=DURATION.sent_as("LeaseMarket", "extendLease", "additional"),
+    required=True,
+    help="Extra time (e.g. 1h).",
+)
 @price_options("the lease's locked price")
 @account_option
 @tx_json_option

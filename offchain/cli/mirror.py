@@ -242,6 +242,22 @@ def mirror_audit(
     help="GET /health answers 503 when the mirror last saw itself at the chain's head longer ago "
     "than this (the node unreachable, the follower stuck).",
 )
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=0),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Request bodies larger than this get a 413 (POST /proofs/verify).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let pages of this origin (e.g. https://ops.example.com; * for any) read the API from a "
+    "browser. Repeatable. Default: none.",
+)
 @pass_env
 def mirror_serve(
     env: Env,
@@ -253,6 +269,8 @@ def mirror_serve(
     audit_interval: float | None,
     max_lag_blocks: int,
     max_lag_seconds: float,
+    max_body: int,
+    cors_origins: tuple[str, ...],
 ) -> None:
     """Run the mirror and serve its HTTP API (OpenAPI at /docs) until SIGINT or SIGTERM (both
     write a final snapshot and end the event streams)."""
@@ -262,7 +280,7 @@ def mirror_serve(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     m = _build_mirror(env, follow, None if ws == "none" else ws, poll_interval, audit_interval)
     m.config.max_lag_blocks, m.config.max_lag_seconds = max_lag_blocks, max_lag_seconds
-    app = create_app(m)
+    app = create_app(m, max_body=max_body, cors_origins=cors_origins)
     # Checked here, before the mirror starts: a port in use is one error line, and --port 0 can
     # report the port the system chose. uvicorn then binds it itself: serving a socket handed to
     # it (Server.run(sockets=...)) answered each request some 40 ms late (measured).

@@ -16,7 +16,6 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, POOL_ID
 from offchain.cli.units import show_amount, show_duration
-from offchain.models import PoolOut, dump
 
 
 @click.group()
@@ -29,15 +28,25 @@ def pool() -> None:
 @click.option("--capacity", type=click.IntRange(1, 2**32 - 1), required=True, help="Units offered.")
 @click.option(
     "--price",
-    type=AMOUNT,
+    type=AMOUNT.sent_as("LeaseMarket", "createPool", "pricePerUnitSecond"),
     required=True,
     help="Price of one unit for one second (wei, or e.g. 2gwei).",
 )
 @click.option(
-    "--min", "min_duration", type=DURATION, default="1h", show_default=True, help="Shortest lease."
+    "--min",
+    "min_duration",
+    type=DURATION.sent_as("LeaseMarket", "createPool", "minDuration"),
+    default="1h",
+    show_default=True,
+    help="Shortest lease.",
 )
 @click.option(
-    "--max", "max_duration", type=DURATION, default="30d", show_default=True, help="Longest lease."
+    "--max",
+    "max_duration",
+    type=DURATION.sent_as("LeaseMarket", "createPool", "maxDuration"),
+    default="30d",
+    show_default=True,
+    help="Longest lease.",
 )
 @account_option
 @tx_json_option
@@ -65,6 +74,8 @@ def pool_create(
 @pass_env
 def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
     """Show one pool."""
+    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     view = PoolOut.of(client.market.pool(pool_id))
     if as_json:
@@ -92,6 +103,8 @@ def pool_show(env: Env, pool_id: int, as_json: bool) -> None:
 @pass_env
 def pool_list(env: Env, as_json: bool) -> None:
     """List every pool."""
+    from offchain.models import PoolOut, dump  # pydantic: only where a command prints
+
     views = [PoolOut.of(p) for p in env.client().market.pools()]
     if as_json:
         emit_json([dump(v) for v in views])
@@ -158,7 +171,7 @@ def pool_set_capacity(
 
 @pool.command("set-price")
 @click.argument("pool_id", type=POOL_ID)
-@click.argument("price", type=AMOUNT)
+@click.argument("price", type=AMOUNT.sent_as("LeaseMarket", "setPoolPrice", "pricePerUnitSecond"))
 @account_option
 @tx_json_option
 @pass_env

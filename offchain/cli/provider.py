@@ -9,7 +9,6 @@ from offchain.cli._env import Env, account_option, pass_env
 from offchain.cli._output import emit_json, json_option, report_tx, show_record, tx_json_option
 from offchain.cli._params import ADDRESS
 from offchain.cli.units import show_amount
-from offchain.models import ProviderOut, dump
 
 
 @click.group()
@@ -23,6 +22,8 @@ def provider() -> None:
 @pass_env
 def provider_show(env: Env, address: str, as_json: bool) -> None:
     """ADDRESS's pools, what it can claim, where claims pay, and any pending handover."""
+    from offchain.models import ProviderOut, dump  # pydantic: only where a command prints
+
     market = env.client().market
     view = ProviderOut(
         provider=address,

@@ -21,28 +21,17 @@ from typing import Any, NoReturn
 import click
 
 from offchain import __version__
-from offchain.chain.errors import is_connection_error
-from offchain.cli._env import DEFAULT_RPC, Env
-from offchain.cli._output import (
+from offchain.cli._env import DEFAULT_RPC, Env, check_rpc_url
+from offchain.cli._exits import (
     EXIT_CHAIN,
     EXIT_ERROR,
     EXIT_NOT_FOUND,
+    EXIT_PENDING,
     EXIT_REVERTED,
     EXIT_UNVERIFIED,
     EXIT_USAGE,
-    err,
 )
-from offchain.cli.anchor import anchor_cmd, anchors, verify_cmd
-from offchain.cli.chain import chain
-from offchain.cli.deploy import deploy
-from offchain.cli.earnings import earnings
-from offchain.cli.escrow import escrow
-from offchain.cli.lease import lease
-from offchain.cli.mirror import mirror
-from offchain.cli.pool import pool
-from offchain.cli.provider import provider
-from offchain.cli.role import role
-from offchain.cli.tenant import tenant
+from offchain.cli._group import LazyCommand, LazyGroup
 from offchain.exceptions import (
     ApiUnavailableError,
     BundleFormatError,
@@ -50,16 +39,69 @@ from offchain.exceptions import (
     ChainUnavailableError,
     ContractRevertError,
     DevnetError,
+    InsufficientFundsError,
     InvalidValueError,
     LeaseholdError,
     ManifestError,
     NoSignerError,
     RpcUnavailableError,
+    TransactionPendingError,
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
     UnknownTenantError,
 )
+
+#: Every command: where it lives and its help's first paragraph (its line in 'leasehold --help';
+#: a test keeps each equal to the command's own help). Modules are imported when a command runs.
+COMMANDS = {
+    name: LazyCommand(f"offchain.cli.{target}", summary)
+    for name, target, summary in [
+        ("chain", "chain:chain", "Run a local Anvil devnet in the background."),
+        (
+            "deploy",
+            "deploy:deploy",
+            "Deploy TenantRegistry, DataAnchor and LeaseMarket to --rpc and write the manifest.",
+        ),
+        ("tenant", "tenant:tenant", "Register and manage tenants (TenantRegistry)."),
+        (
+            "role",
+            "role:role",
+            "Grant and revoke platform roles (provider: a platform admin; admin: the default "
+            "admin).",
+        ),
+        (
+            "pool",
+            "pool:pool",
+            "Create and run capacity pools (LeaseMarket, providers and platform admins).",
+        ),
+        ("lease", "lease:lease", "Open and manage leases (LeaseMarket, tenants and providers)."),
+        ("escrow", "escrow:escrow", "A tenant's escrow in the lease market."),
+        ("earnings", "earnings:earnings", "Providers' earnings."),
+        (
+            "provider",
+            "provider:provider",
+            "A provider's payout address and the handover of its pools (LeaseMarket, providers).",
+        ),
+        (
+            "anchor",
+            "anchor:anchor_cmd",
+            "Anchor a file, or every file under a directory as one Merkle batch.",
+        ),
+        (
+            "verify",
+            "anchor:verify_cmd",
+            "Check that PATH was anchored: with its --bundle (hiding or plain), else as a plain "
+            "digest.",
+        ),
+        ("anchors", "anchor:anchors", "Look up and revoke anchors (DataAnchor)."),
+        (
+            "mirror",
+            "mirror:mirror",
+            "Follow the deployment into memory and serve it (the off-chain mirror and its API).",
+        ),
+    ]
+}
 
 EPILOG = f"""\b
 Exit status:
@@ -68,24 +110,30 @@ Exit status:
   {EXIT_USAGE}  bad usage or a malformed value (id, hash, amount, file)
   {EXIT_CHAIN}  no chain at --rpc, or no deployment on it
   {EXIT_NOT_FOUND}  no such tenant, pool, lease or anchor
-  {EXIT_REVERTED}  the contract refused (the custom error is printed with its arguments)
+  {EXIT_REVERTED}  the chain refused: a revert (the custom error is printed with its
+     arguments), or a transaction the signer cannot pay for (insufficient funds)
   {EXIT_UNVERIFIED}  a file or bundle does not verify
+  {EXIT_PENDING}  the transaction was sent but not mined within --timeout (its hash is printed)
 \b
 Environment: LEASEHOLD_RPC, LEASEHOLD_DEPLOYMENT, LEASEHOLD_ACCOUNT, LEASEHOLD_PRIVATE_KEY,
-LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_API (mirror status), LEASEHOLD_DEVNET_DIR (where
-'chain up' keeps its record), LEASEHOLD_DEBUG=1 (tracebacks).
+LEASEHOLD_PASSWORD (keystore accounts), LEASEHOLD_TIMEOUT (--timeout of writes), LEASEHOLD_API
+(mirror status), LEASEHOLD_DEVNET_DIR (where 'chain up' keeps its record), LEASEHOLD_DEBUG=1
+(tracebacks).
 """
 
 
-class _Group(click.Group):
-    """The root group: a node that stops answering mid-command is reported with the URL in use."""
+class _Group(LazyGroup):
+    """The root group: commands load on first use (:class:`LazyGroup`); a node that stops
+    answering mid-command is reported with the URL in use."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LeaseholdError:
-            raise
+        except (LeaseholdError, click.exceptions.Exit, click.ClickException):
+            raise  # ours, or click's (a sub-command's --help ends with Exit): no node involved
         except Exception as exc:
+            from offchain.chain.errors import is_connection_error
+
             env = ctx.find_object(Env)
             if env is not None and is_connection_error(exc):
                 raise ChainUnavailableError(env.rpc) from exc
@@ -94,6 +142,7 @@ class _Group(click.Group):
 
 @click.group(
     cls=_Group,
+    lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
@@ -103,7 +152,8 @@ class _Group(click.Group):
     default=DEFAULT_RPC,
     show_default=True,
     metavar="URL",
-    help="JSON-RPC endpoint of the chain.",
+    callback=check_rpc_url,
+    help="JSON-RPC endpoint of the chain (http:// or https://).",
 )
 @click.option(
     "--deployment",
@@ -123,21 +173,6 @@ def cli(ctx: click.Context, rpc: str, deployment: Path | None) -> None:
     ctx.obj = Env(rpc=rpc, deployment=deployment)
 
 
-cli.add_command(chain)
-cli.add_command(deploy)
-cli.add_command(tenant)
-cli.add_command(role)
-cli.add_command(pool)
-cli.add_command(lease)
-cli.add_command(escrow)
-cli.add_command(earnings)
-cli.add_command(provider)
-cli.add_command(anchor_cmd)
-cli.add_command(verify_cmd)
-cli.add_command(anchors)
-cli.add_command(mirror)
-
-
 # ---------------------------------------------------------------------------------- errors
 
 
@@ -150,8 +185,10 @@ def _exit_code(exc: BaseException) -> int:
         exc, UnknownTenantError | UnknownPoolError | UnknownLeaseError | UnknownAnchorError
     ):
         return EXIT_NOT_FOUND
-    if isinstance(exc, ContractRevertError):
+    if isinstance(exc, ContractRevertError | InsufficientFundsError):
         return EXIT_REVERTED
+    if isinstance(exc, TransactionPendingError):
+        return EXIT_PENDING
     if isinstance(exc, BundleVerificationError):
         return EXIT_UNVERIFIED
     if isinstance(exc, InvalidValueError | BundleFormatError | NoSignerError):
@@ -162,6 +199,8 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def _fail(message: str, code: int) -> NoReturn:
+    from offchain.cli._output import err
+
     err.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True)
     sys.exit(code)
 
@@ -203,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
+        from offchain.chain.errors import is_connection_error
+
         if is_connection_error(exc):  # before OSError: requests' connection errors are OSErrors
             _fail(_one_line(str(ChainUnavailableError(env_rpc()))), EXIT_CHAIN)
         if isinstance(exc, OSError):

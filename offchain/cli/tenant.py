@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +27,9 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import AMOUNT, CLASS, DURATION, HASH, TENANT_ID, UINT32
 from offchain.cli.units import show_amount, show_duration, show_time
-from offchain.models import OperatorOut, TenantOut, dump
+
+if TYPE_CHECKING:
+    from offchain.models import OperatorOut
 
 
 @click.group()
@@ -98,6 +100,8 @@ def tenant_register(
 @pass_env
 def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     """Show one tenant."""
+    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     t = client.registry.tenant(tenant_id)
     view = TenantOut.of(t, _operators(env, client, tenant_id).get(tenant_id, []))
@@ -117,7 +121,7 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
     )
     if view.operators:
         native = client.market.asset() == ZERO_ADDRESS
-        now = int(env.w3().eth.get_block("latest")["timestamp"])
+        now = int(env.reader().eth.get_block("latest")["timestamp"])
         table = listing("operator", "expires", "allowance left", "longest lease")
         for o in view.operators:
             table.add_row(
@@ -133,6 +137,8 @@ def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int,
     """Tenant id -> its current owner's grants (expired ones included), from the
     ``OperatorGranted`` logs, the registry's expiry and the market's limits (no list of operators
     is kept on chain)."""
+    from offchain.models import OperatorOut  # pydantic: only where a command prints
+
     granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
     pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
     found: dict[int, list[OperatorOut]] = {}
@@ -150,6 +156,8 @@ def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int,
 @pass_env
 def tenant_list(env: Env, as_json: bool) -> None:
     """List every tenant (one call per tenant; the mirror API scales better)."""
+    from offchain.models import TenantOut, dump  # pydantic: only where a command prints
+
     client = env.client()
     operators = _operators(env, client)
     views = [TenantOut.of(t, operators.get(t.tenant_id, [])) for t in client.registry.tenants()]
@@ -263,6 +271,12 @@ def tenant_grant_operator(
         )
     client = env.client(account)
     now = int(env.w3().eth.get_block("latest")["timestamp"])
+    if now + duration >= 2**40:
+        raise click.BadParameter(
+            f"{duration} seconds is out of range: the grant would end at {now + duration}, past "
+            f"the largest uint40 expiresAt ({2**40 - 1}); at most {2**40 - 1 - now} seconds",
+            param_hint="'--for'",
+        )
     address = parse_address(operator, "operator")
     if allowance is not None or max_duration is not None:
         # Limits first: no block sees the grant without them.

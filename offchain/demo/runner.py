@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import shlex
 import shutil
 import signal
 import subprocess
@@ -233,6 +234,55 @@ def _rpc_block_number(url: str) -> int:
 
 # ------------------------------------------------------------------------------------ output
 
+#: The shell file ``--keep-running`` writes into the work directory (``source`` it).
+ENV_FILE = "env.sh"
+
+
+def write_env(path: Path, rpc: str, manifest: Path, api: str) -> Path:
+    """Write the environment the CLI reads (``LEASEHOLD_RPC``, ``LEASEHOLD_DEPLOYMENT``,
+    ``LEASEHOLD_API``) for this demo's chain, deployment and mirror API, as ``export`` lines."""
+    values = {
+        "LEASEHOLD_RPC": rpc,
+        "LEASEHOLD_DEPLOYMENT": str(manifest.resolve()),
+        "LEASEHOLD_API": api,
+    }
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+    path.write_text(
+        "# The running demo's chain, deployment and mirror API for 'leasehold' "
+        "(python -m offchain.demo --keep-running)\n" + "\n".join(lines) + "\n"
+    )
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class NextSteps:
+    """What a demo left running: where, and how to stop it."""
+
+    rpc: str
+    api: str
+    manifest: Path
+    env_file: Path
+    anvil_pid: int
+    api_pid: int
+
+
+def print_next_steps(console: Any, steps: NextSteps) -> None:
+    """How to use what the demo left running. Commands are printed whole, never wrapped (a
+    copied command must run as printed, also when the output is not a terminal)."""
+    source = f"source {shlex.quote(str(steps.env_file))}"
+    lines = [
+        f"still running: Anvil {steps.rpc} (pid {steps.anvil_pid}), "
+        f"mirror API {steps.api} (pid {steps.api_pid}).",
+        f"Use them from a shell: {source}",
+        "Try: leasehold lease list; leasehold mirror status",
+        "Or without the file: "
+        f"leasehold --rpc {steps.rpc} --deployment {shlex.quote(str(steps.manifest))} lease list; "
+        f"leasehold mirror status --api {steps.api}",
+        f"Stop with: kill {steps.api_pid}; kill {steps.anvil_pid}",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+
 
 def print_summary(stack: Stack, console: Any) -> dict[str, Any]:
     """The summary, read from the API: tenants, pool utilization, leases, anchors."""
@@ -340,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "--api-port", type=int, default=0, help="mirror API port (default: a free one)"
     )
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(soft_wrap=True)  # paths and commands stay whole when piped
     started = time.perf_counter()
     workdir: Path = args.workdir
     if workdir.exists():
@@ -373,12 +423,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep_running:
                 assert stack.api_process is not None
                 assert stack.net is not None
-                console.print(
-                    f"still running: Anvil {stack.rpc} (pid {stack.net.pid}), mirror API {api} "
-                    f"(pid {stack.api_process.pid}).\nTry: leasehold --rpc {stack.rpc} "
-                    f"--deployment {manifest} lease list\nStop with: kill "
-                    f"{stack.api_process.pid}; kill {stack.net.pid}"
-                )
+                env_file = write_env(workdir / ENV_FILE, stack.rpc, manifest, api)
+                print_next_steps(
+                    console,
+                    NextSteps(stack.rpc, api, manifest, env_file, stack.net.pid,
+                              stack.api_process.pid),
+                )  # fmt: skip
     except (LeaseholdError, click.ClickException) as exc:
         # ClickException: scripts/deploy.py's refusals (stale packaged ABIs, existing manifest).
         message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)

@@ -1,5 +1,5 @@
 """``GET /providers/{address}``, operators in tenants and ``openedBy`` in leases: the chain's views
-in the CLI's JSON shape, and 400 for a malformed address."""
+in the CLI's JSON shape, and 422 for a malformed address."""
 
 from __future__ import annotations
 
@@ -38,20 +38,22 @@ def test_an_address_that_runs_no_pools_answers_empty(api):
 
 
 @pytest.mark.parametrize("address", ["0x12", "0x" + "zz" * 20, "provider-a", "0x" + "ab" * 21])
-def test_a_malformed_address_is_a_400(api, address):
+def test_a_malformed_address_is_a_422(api, address):
     response = api.get(f"/providers/{address}")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
-        "error": "bad_request",
-        "message": f"bad provider {address!r}: expected 0x followed by 40 hex digits",
+        "error": "invalid_request",
+        "message": f"address: String should match pattern '^0x[0-9a-fA-F]{{40}}$' "
+        f"(got {address!r})",
     }
 
 
-def test_the_openapi_document_declares_the_route_and_its_400(api):
+def test_the_openapi_document_declares_the_route_its_pattern_and_its_422(api):
     operation = api.get("/openapi.json").json()["paths"]["/providers/{address}"]["get"]
-    assert {"200", "400"} <= set(operation["responses"])
+    assert {"200", "422", "503"} <= set(operation["responses"])
     [param] = operation["parameters"]
     assert (param["name"], param["in"]) == ("address", "path")
+    assert param["schema"]["pattern"] == "^0x[0-9a-fA-F]{40}$"
 
 
 def test_tenants_carry_their_operators_grants(api, chain_client):

@@ -103,6 +103,7 @@ def test_contract_refusal_exits_5_with_the_decoded_error(leasehold, isolated):
     assert line.startswith(
         "error: TenantRegistry.approve reverted: AccessControlUnauthorizedAccount("
     )
+    assert line.endswith(", neededRole=ADMIN_ROLE)")  # the role by name, not its id
 
 
 @pytest.mark.parametrize(
@@ -160,4 +161,86 @@ def test_a_node_that_stops_answering_mid_command_is_named_with_its_url(
     assert result.code == 3
     assert one_line(result.err) == (
         f"error: no chain answers at {stack.rpc}: start one with 'leasehold chain up'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ("escrow", "deposit", "1", str(2**256)),
+            "Invalid value for 'AMOUNT': "
+            f"{2**256} is out of range: at most {2**256 - 1} = 2**256 - 1 "
+            "(uint256 amount of LeaseMarket.deposit)",
+        ),
+        (
+            ("lease", "open", "1", "1", "--duration", "99999999999w"),
+            "Invalid value for '--duration': 99999999999w (60479999999395200 seconds) is out of "
+            "range: at most 4294967295 seconds = 2**32 - 1 "
+            "(uint32 duration of LeaseMarket.openLease)",
+        ),
+        (
+            ("lease", "extend", "3", "--by", str(2**32)),
+            "Invalid value for '--by': 4294967296 is out of range",
+        ),
+        (
+            ("pool", "create", "gpu.x", "--capacity", "1", "--price", str(2**96)),
+            "Invalid value for '--price': 79228162514264337593543950336 is out of range: "
+            "at most 79228162514264337593543950335 = 2**96 - 1",
+        ),
+        (
+            ("pool", "set-price", "1", str(2**96)),
+            "Invalid value for 'PRICE': 79228162514264337593543950336 is out of range",
+        ),
+        (
+            ("tenant", "grant-operator", "1", "0x" + "11" * 20, "--for", "99999999999w"),
+            "Invalid value for '--for': 60479999999395200 seconds is out of range",
+        ),
+    ],
+)
+def test_numbers_beyond_the_abi_type_name_the_option_and_its_range(leasehold, args, fragment):
+    result = leasehold(*args, "--account", "1")
+    assert result.code == 2
+    line = one_line(result.err)
+    assert fragment in line
+    assert "unexpected" not in line
+
+
+def test_a_deposit_above_the_balance_says_who_has_how_much(leasehold, node, isolated):
+    from offchain.chain.devnet import dev_account
+
+    who = dev_account(5).address
+    balance = int(node("eth_getBalance", [who, "latest"]), 16)
+    result = leasehold("escrow", "deposit", "1", str(balance + 1), "--account", "5")
+
+    assert result.code == 5
+    assert one_line(result.err) == (
+        f"error: insufficient funds: {who} has {balance} wei, needs {balance + 1} wei plus gas "
+        "for LeaseMarket.deposit; fund the account or send less"
+    )
+
+
+def test_a_transaction_not_mined_in_time_exits_7_with_its_hash(leasehold, node, stack, isolated):
+    node("evm_setAutomine", [False])
+    try:
+        result = leasehold("tenant", "register", "--timeout", "0.5", "--account", "1")
+    finally:
+        node("anvil_dropAllTransactions")
+        node("evm_setAutomine", [True])
+
+    assert result.code == 7
+    line = one_line(result.err)
+    assert line.startswith("error: transaction 0x")
+    assert "(TenantRegistry.register) still pending after 0.5 s" in line
+    tx_hash = line.split()[2]
+    assert f"check it with 'cast receipt {tx_hash} --rpc-url {stack.rpc}'" in line
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "ftp://127.0.0.1:8545", "http://", "http://h:port"])
+def test_an_rpc_that_is_not_an_http_url_is_a_usage_error(leasehold, url):
+    result = leasehold("--rpc", url, "tenant", "show", "1", chain=False)
+    assert result.code == 2
+    assert one_line(result.err).startswith(
+        f"error: Invalid value for '--rpc': {url!r} is not an http(s) URL: expected e.g. "
+        "http://127.0.0.1:8545"
     )

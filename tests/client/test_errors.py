@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from offchain.chain.abi import CONTRACTS, load_abi
 from offchain.chain.errors import decode_revert, error_table
 from offchain.chain.registry import TenantStatus
+from offchain.chain.values import ADMIN_ROLE, PROVIDER_ROLE
 
 
 def _selector(signature: str) -> bytes:
@@ -85,3 +86,31 @@ def test_enum_arguments_decode_to_enum_members():
         str(error)
         == "TenantRegistry.approve reverted: RegistryInvalidStatus(tenantId=3, status=Closed)"
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        (PROVIDER_ROLE, "PROVIDER_ROLE"),
+        (ADMIN_ROLE, "ADMIN_ROLE"),
+        (bytes(32), "DEFAULT_ADMIN_ROLE"),
+        (b"\x01" * 32, "0x" + "01" * 32),
+    ],
+)
+def test_role_arguments_are_shown_by_name(role, shown):
+    account = "0x" + "11" * 20
+    data = _selector("AccessControlUnauthorizedAccount(address,bytes32)") + encode(
+        ["address", "bytes32"], [account, role]
+    )
+    error = decode_revert("TenantRegistry", "grantRole", data)
+    assert error.arguments["neededRole"] == role  # the value stays the bytes
+    assert str(error).endswith(f"neededRole={shown})")
+
+
+def test_a_bytes32_that_is_not_a_role_is_shown_in_hex_even_if_zero():
+    data = _selector("AnchorAlreadyAnchored(bytes32,uint64,uint40)") + encode(
+        ["bytes32", "uint64", "uint40"], [bytes(32), 1, 2]
+    )
+    error = decode_revert("DataAnchor", "anchor", data)
+    assert error.error == "AnchorAlreadyAnchored"
+    assert "0x" + "00" * 32 in str(error)

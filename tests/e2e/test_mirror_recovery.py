@@ -25,7 +25,7 @@ from _proxy import Call, FaultProxy, Faults
 
 from offchain.mirror.mirror import Mirror
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.anvil, pytest.mark.fresh_anvil]  # anvil_reorg: own Anvil
 
 RECOVERY = 10.0  # seconds from the end of a fault to a mirror equal to the chain's head
 
@@ -93,6 +93,8 @@ def test_a_reorg_below_the_chunk_being_read_is_never_applied_across_forks(
     trigger = head - confirmations - 20  # reorganize while the chunk from here is being read
     depth = head - (trigger - 10) + 1  # from 10 blocks below that chunk up to the head
     fired: list[int] = []
+    kept: list[bool] = []  # Anvil's new fork still holds the contracts (see tests/conftest.py)
+    registry = contracts["TenantRegistry"].address
 
     def reorg_once(items: list[Call], batch: bool) -> bool:
         for item in items:
@@ -107,6 +109,7 @@ def test_a_reorg_below_the_chunk_being_read_is_never_applied_across_forks(
                 txs = [[anchor_tx(contracts, tenant_owner, tenant_id, bytes([0xB1, i]) * 16), i]
                        for i in range(depth)]  # fmt: skip
                 rpc(rpc_url, "anvil_reorg", [depth, txs])
+                kept.append(rpc(rpc_url, "eth_getCode", [registry, "latest"]) not in ("0x", "0x0"))
         return False
 
     proxy.before = reorg_once
@@ -117,6 +120,8 @@ def test_a_reorg_below_the_chunk_being_read_is_never_applied_across_forks(
     mirror.start()
     wait_for(lambda: bool(fired), "the reorg during the backfill")
     proxy.before = None
+    wait_for(lambda: bool(kept), "the code check after the reorg")
+    assert kept == [True], "Anvil built the reorganized fork on an empty state: a node fault"
     wait_until_equal(mirror, chain, contracts, accounts, timeout=RECOVERY)
     assert mirror.resyncs >= 1  # fork A's applied chunks were final: only a resync undoes them
 

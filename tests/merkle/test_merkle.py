@@ -284,8 +284,21 @@ def test_a_tampered_or_malformed_dump_is_refused(change, message):
         (lambda d: d["tree"].__setitem__(1, "0x"), "node #1 is 0 bytes"),
         (lambda d: d["tree"].pop(), "4 nodes for 3 values"),
         (lambda d: d["values"][0].__setitem__("value", ["0x" + "77" * 32]), "not the leaf"),
+        (lambda d: d.update(leafEncoding=None), "leafEncoding is None"),
+        (lambda d: d.update(leafEncoding=5), "leafEncoding is 5"),
+        (lambda d: d.pop("leafEncoding"), "leafEncoding is None"),
     ],
-    ids=["empty", "duplicate", "short-value", "short-node", "node-count", "wrong-leaf"],
+    ids=[
+        "empty",
+        "duplicate",
+        "short-value",
+        "short-node",
+        "node-count",
+        "wrong-leaf",
+        "null-encoding",
+        "number-encoding",
+        "no-encoding",
+    ],
 )
 def test_every_bad_dump_raises_the_invalid_tree_error_the_docstring_names(change, message):
     dump = MerkleTree.of([A, B, C]).dump()

@@ -397,3 +397,13 @@ def test_checksum_equals_eth_utils(raw: bytes) -> None:
 def test_malformed_address_raises_decode_error(bad: str | bytes) -> None:
     with pytest.raises(DecodeError, match="address"):
         to_checksum(bad)
+
+
+def test_a_contracts_decoders_compile_when_first_needed():
+    """A command-line read that decodes one contract's logs compiles only that contract's."""
+    lazy = Decoder(ADDRESSES)
+    assert lazy._by_address == {}
+    topic0 = lazy.spec("TenantRegistry", "OperatorGranted").topic0
+    assert set(lazy._specs) == {"TenantRegistry"}
+    assert lazy.specs == Decoder(ADDRESSES).specs  # all of them, equal to a fresh decoder's
+    assert topic0 == lazy.specs["TenantRegistry"]["OperatorGranted"].topic0

@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from offchain.api._deps import LIMIT_QUERY, Port, digest_param
+from offchain.api._deps import (
+    DEFAULT_LIMIT,
+    DigestPath,
+    Limit,
+    Offset,
+    Port,
+    TenantFilter,
+    digest_param,
+)
 from offchain.api._responses import json_response, model_response, read_pinned
-from offchain.api.errors import ApiError
+from offchain.api.errors import ApiError, error_responses
 from offchain.chain.values import hex32
 from offchain.models import AnchorOut, Page
 
 router = APIRouter(tags=["anchors"])
 
 
-@router.get("/anchors", response_model=Page[AnchorOut])
+@router.get("/anchors", response_model=Page[AnchorOut], responses=error_responses(422, 503))
 async def list_anchors(
     port: Port,
-    tenant: int | None = Query(None, ge=1, lt=2**64, description="Only this tenant's"),
-    kind: str | None = Query(None, description="digest or batch"),
-    after: int = Query(0, ge=0, description="Skip this many (offset cursor)"),
-    limit: int = LIMIT_QUERY,
+    tenant: TenantFilter = None,
+    kind: Literal["digest", "batch"] | None = Query(
+        None, description="Only digests anchored alone, or only batch roots"
+    ),
+    after: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """Anchors, by tenant then anchoring order; ``next`` is an offset."""
-    if kind not in (None, "digest", "batch"):
-        raise ApiError(400, "bad_request", f"bad kind {kind!r}: expected digest or batch")
 
     def read(view: Any) -> Any:
         tenants = [tenant] if tenant is not None else range(1, view.tenant_count() + 1)
@@ -48,10 +56,8 @@ async def list_anchors(
     return json_response(body, block)
 
 
-@router.get("/anchors/{digest}", response_model=AnchorOut)
-async def get_anchor(
-    port: Port, digest: str = Path(description="0x and 64 hex digits")
-) -> Response:
+@router.get("/anchors/{digest}", response_model=AnchorOut, responses=error_responses(404, 422, 503))
+async def get_anchor(port: Port, digest: DigestPath) -> Response:
     """The anchor under a digest or batch root."""
     raw = digest_param(digest)
     a, block = read_pinned(port, lambda v: v.anchor(raw))

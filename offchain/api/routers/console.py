@@ -25,6 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from offchain.api._deps import EventBroadcast, Port
 from offchain.api._responses import model_response, read_pinned
+from offchain.api.errors import error_responses
 from offchain.api.routers.tenants import operators_of
 from offchain.chain.values import resource_class_name
 from offchain.models import (
@@ -131,14 +132,14 @@ class EscrowHistoryOut(_Model):
     points: list[EscrowPointOut]
 
 
-@router.get("/state", response_model=ConsoleStateOut)
+@router.get("/state", response_model=ConsoleStateOut, responses=error_responses(503))
 async def console_state(port: Port) -> Response:
     """Tenants (grants, escrow, quotas), pools, providers and anchors at one block."""
     body, block = read_pinned(port, _state)
     return model_response(body, block)
 
 
-@router.get("/leases", response_model=ConsoleLeasesOut)
+@router.get("/leases", response_model=ConsoleLeasesOut, responses=error_responses(503))
 async def console_leases(port: Port) -> Response:
     """Every lease at one block, as rows of the columns named in ``fields``."""
     view = port.view()

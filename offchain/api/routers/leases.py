@@ -2,34 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from offchain.api._deps import AFTER_QUERY, LIMIT_QUERY, Port, address_param, status_param
+from offchain.api._deps import (
+    DEFAULT_LIMIT,
+    After,
+    LeaseIdPath,
+    Limit,
+    PoolFilter,
+    Port,
+    TenantFilter,
+    address_param,
+    address_query,
+    canonical,
+)
 from offchain.api._responses import id_window, json_response, model_response, read_pinned
-from offchain.api.errors import ApiError
+from offchain.api.errors import ApiError, error_responses
 from offchain.models import LeaseOut, Page
 
 router = APIRouter(tags=["leases"])
 
+STATUSES = ("Active", "Closed")
+LeaseStatusName = Literal["Active", "Closed", "active", "closed"]
 
-@router.get("/leases", response_model=Page[LeaseOut])
+
+@router.get("/leases", response_model=Page[LeaseOut], responses=error_responses(422, 503))
 async def list_leases(
     port: Port,
-    tenant: int | None = Query(None, ge=1, lt=2**64, description="Only this tenant's"),
-    pool: int | None = Query(None, ge=1, lt=2**32, description="Only this pool's"),
-    provider: str | None = Query(None, description="Only leases in this provider's pools"),
-    status: str | None = Query(None, description="Active or Closed"),
-    after: int = AFTER_QUERY,
-    limit: int = LIMIT_QUERY,
+    tenant: TenantFilter = None,
+    pool: PoolFilter = None,
+    provider: str | None = address_query("Only leases in this provider's pools"),
+    status: Annotated[
+        LeaseStatusName | None, Query(description="Only leases in this status")
+    ] = None,
+    after: After = 0,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """Leases by id (ids are journal sequence numbers: increasing, not contiguous)."""
     from offchain.mirror.entities import LeaseStatus
 
     provider_addr = address_param(provider, "provider") if provider else None
-    wanted = status_param(status, ("Active", "Closed"))
+    wanted = canonical(status, STATUSES)
 
     def read(view: Any) -> Any:
         sets: list[set[int]] = []
@@ -62,8 +78,8 @@ async def list_leases(
     return json_response(body, block)
 
 
-@router.get("/leases/{lease_id}", response_model=LeaseOut)
-async def get_lease(port: Port, lease_id: int = Path(ge=1, lt=2**64)) -> Response:
+@router.get("/leases/{lease_id}", response_model=LeaseOut, responses=error_responses(404, 422, 503))
+async def get_lease(port: Port, lease_id: LeaseIdPath) -> Response:
     """One lease."""
 
     def read(view: Any) -> LeaseOut | None:

@@ -3,42 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from offchain.api._deps import (
-    AFTER_QUERY,
-    LIMIT_QUERY,
+    CLASS_PATTERN,
+    DEFAULT_LIMIT,
+    After,
+    Limit,
+    PoolIdPath,
     Port,
     address_param,
+    address_query,
+    canonical,
     class_param,
-    status_param,
 )
 from offchain.api._responses import json_response, model_response, paged, read_pinned
-from offchain.api.errors import ApiError
+from offchain.api.errors import ApiError, error_responses
 from offchain.chain.values import resource_class_name
 from offchain.models import Page, PoolOut
 
 router = APIRouter(tags=["pools"])
 
+STATUSES = ("Open", "Paused", "Retired")
+PoolStatusName = Literal["Open", "Paused", "Retired", "open", "paused", "retired"]
 
-@router.get("/pools", response_model=Page[PoolOut])
+
+@router.get("/pools", response_model=Page[PoolOut], responses=error_responses(422, 503))
 async def list_pools(
     port: Port,
-    provider: str | None = Query(None, description="Only this provider's pools"),
+    provider: str | None = address_query("Only this provider's pools"),
     resource_class: str | None = Query(
-        None, alias="resourceClass", description="Only pools of this class, e.g. gpu.h100"
+        None,
+        alias="resourceClass",
+        pattern=CLASS_PATTERN,
+        description="Only pools of this class: its name (1 to 32 printable ASCII characters, "
+        "e.g. gpu.h100) or its 0x hash",
     ),
-    status: str | None = Query(None, description="Open, Paused or Retired"),
-    after: int = AFTER_QUERY,
-    limit: int = LIMIT_QUERY,
+    status: Annotated[PoolStatusName | None, Query(description="Only pools in this status")] = None,
+    after: After = 0,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """Pools by id."""
     provider_addr = address_param(provider, "provider") if provider else None
     rclass = class_param(resource_class) if resource_class else None
-    wanted = status_param(status, ("Open", "Paused", "Retired"))
+    wanted = canonical(status, STATUSES)
 
     def read(view: Any) -> Any:
         if provider_addr:
@@ -58,8 +69,8 @@ async def list_pools(
     return json_response(body, block)
 
 
-@router.get("/pools/{pool_id}", response_model=PoolOut)
-async def get_pool(port: Port, pool_id: int = Path(ge=1, lt=2**32)) -> Response:
+@router.get("/pools/{pool_id}", response_model=PoolOut, responses=error_responses(404, 422, 503))
+async def get_pool(port: Port, pool_id: PoolIdPath) -> Response:
     """One pool."""
     p, block = read_pinned(port, lambda v: v.pool(pool_id))
     if p is None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
-from offchain.api._deps import OnChainVerify, Port, digest_param
+from offchain.api._deps import HEX32_PATTERN, TRUE_OR_FALSE, OnChainVerify, Port, digest_param
 from offchain.api._responses import model_response, read_pinned
-from offchain.api.errors import ApiError
+from offchain.api.errors import ApiError, error_responses
 from offchain.api.port import MirrorPort
-from offchain.api.schemas import VerifyOut
+from offchain.api.schemas import BundleIn, VerifyOut, bundle_dict
 from offchain.chain.values import hex32
 from offchain.exceptions import BundleFormatError, BundleVerificationError
 
@@ -24,14 +24,17 @@ _BUNDLE_BODY = Body(
 )
 
 
-@router.post("/proofs/verify", response_model=VerifyOut)
+@router.post("/proofs/verify", response_model=VerifyOut, responses=error_responses(400, 422, 503))
 async def verify_proof(
     port: Port,
     on_chain_verify: OnChainVerify,
-    bundle: dict[str, Any] = _BUNDLE_BODY,
-    onchain: bool = Query(False, description="Also ask the chain (verifyInclusion)"),
+    bundle: Annotated[BundleIn, _BUNDLE_BODY],
+    onchain: Annotated[
+        bool, Query(description="Also ask the chain (verifyInclusion)"), TRUE_OR_FALSE
+    ] = False,
     digest: str | None = Query(
         None,
+        pattern=HEX32_PATTERN,
         description="The file's digest (the bundle's algorithm), to check the file is the one "
         "the bundle proves: the leaf of a plain bundle, or what the salt opens in a hiding one",
     ),
@@ -41,7 +44,7 @@ async def verify_proof(
     A hiding bundle carries the salt that opens its leaf; the leaf is
     ``keccak256("leasehold:salted-leaf:v1" ‖ salt ‖ digest)`` (see docs/privacy.md).
     """
-    return await _verify(port, bundle, onchain and on_chain_verify, digest)
+    return await _verify(port, bundle_dict(bundle), onchain and on_chain_verify, digest)
 
 
 async def _verify(

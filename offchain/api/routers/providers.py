@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from offchain.api._deps import Port, address_param
+from offchain.api._deps import AddressPath, Port, address_param
 from offchain.api._responses import model_response, read_pinned
+from offchain.api.errors import error_responses
 from offchain.models import ProviderOut
 
 router = APIRouter(tags=["providers"])
 
 
-@router.get("/providers/{address}", response_model=ProviderOut)
-async def get_provider(
-    port: Port,
-    address: str = Path(description="The provider's address (0x + 40 hex digits)"),
-) -> Response:
+@router.get("/providers/{address}", response_model=ProviderOut, responses=error_responses(422, 503))
+async def get_provider(port: Port, address: AddressPath) -> Response:
     """A provider: the pools it runs, what it can claim now, where claims pay, and the address
     it proposed to hand its pools to. Any address answers (with no pools and nothing to claim
-    when it runs none); a malformed one is a 400."""
+    when it runs none); a malformed one is a 422."""
     provider = address_param(address, "provider")
 
     def read(view: Any) -> ProviderOut:

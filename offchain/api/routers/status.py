@@ -12,6 +12,7 @@ from pydantic import Field
 from offchain import __version__
 from offchain.api._deps import Port
 from offchain.api._responses import model_response, read_pinned
+from offchain.api.errors import error_responses
 from offchain.api.port import MirrorPort
 from offchain.api.schemas import (
     AuditOut,
@@ -32,7 +33,7 @@ async def status(port: Port) -> Response:
     return model_response(_status(port), port.view().number)
 
 
-@router.get("/summary", response_model=SummaryOut)
+@router.get("/summary", response_model=SummaryOut, responses=error_responses(503))
 async def summary(port: Port) -> Response:
     """Tenants by status, pool utilization, leases by status, anchors."""
     body, block = read_pinned(port, _summary)

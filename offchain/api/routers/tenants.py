@@ -3,30 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from offchain.api._deps import AFTER_QUERY, LIMIT_QUERY, Port, address_param, status_param
+from offchain.api._deps import (
+    DEFAULT_LIMIT,
+    After,
+    Limit,
+    Port,
+    TenantIdPath,
+    address_param,
+    address_query,
+    canonical,
+)
 from offchain.api._responses import json_response, model_response, paged, read_pinned
-from offchain.api.errors import ApiError
+from offchain.api.errors import ApiError, error_responses
 from offchain.models import EscrowOut, OperatorOut, Page, TenantOut
 
 router = APIRouter(tags=["tenants"])
 
+STATUSES = ("Pending", "Active", "Suspended", "Closed")
+TenantStatus = Literal[
+    "Pending", "Active", "Suspended", "Closed", "pending", "active", "suspended", "closed"
+]
 
-@router.get("/tenants", response_model=Page[TenantOut])
+
+@router.get("/tenants", response_model=Page[TenantOut], responses=error_responses(422, 503))
 async def list_tenants(
     port: Port,
-    owner: str | None = Query(None, description="Only tenants of this owner"),
-    status: str | None = Query(None, description="Pending, Active, Suspended or Closed"),
-    after: int = AFTER_QUERY,
-    limit: int = LIMIT_QUERY,
+    owner: str | None = address_query("Only tenants of this owner"),
+    status: Annotated[TenantStatus | None, Query(description="Only tenants in this status")] = None,
+    after: After = 0,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Response:
     """Tenants by id."""
     owner_addr = address_param(owner, "owner") if owner else None
-    wanted = status_param(status, ("Pending", "Active", "Suspended", "Closed"))
+    wanted = canonical(status, STATUSES)
 
     def read(view: Any) -> Any:
         ids: Sequence[int] = (
@@ -42,8 +56,10 @@ async def list_tenants(
     return json_response(body, block)
 
 
-@router.get("/tenants/{tenant_id}", response_model=TenantOut)
-async def get_tenant(port: Port, tenant_id: int = Path(ge=1, lt=2**64)) -> Response:
+@router.get(
+    "/tenants/{tenant_id}", response_model=TenantOut, responses=error_responses(404, 422, 503)
+)
+async def get_tenant(port: Port, tenant_id: TenantIdPath) -> Response:
     """One tenant."""
 
     def read(view: Any) -> TenantOut | None:
@@ -58,8 +74,12 @@ async def get_tenant(port: Port, tenant_id: int = Path(ge=1, lt=2**64)) -> Respo
     return model_response(found, block)
 
 
-@router.get("/tenants/{tenant_id}/escrow", response_model=EscrowOut)
-async def get_escrow(port: Port, tenant_id: int = Path(ge=1, lt=2**64)) -> Response:
+@router.get(
+    "/tenants/{tenant_id}/escrow",
+    response_model=EscrowOut,
+    responses=error_responses(404, 422, 503),
+)
+async def get_escrow(port: Port, tenant_id: TenantIdPath) -> Response:
     """A tenant's free and reserved escrow."""
     found, block = read_pinned(port, lambda v: (v.tenant(tenant_id), v.account(tenant_id)))
     if found[0] is None:
