@@ -5,14 +5,12 @@
         --admin-delay 259200 --asset 0x…
 
 Deploys ``TenantRegistry(admin, adminDelay)``, ``DataAnchor(registry)`` and, when the project has
-it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), grants the market MARKET_ROLE in the
-registry (it spends operators' allowances; the default admin grants it, so from the deployer when
-it is the admin, from the admin's account when ape holds it, else the admin is told to), deploys
-``UsageLedger(market)`` (metered usage: it takes the market's registry and asset and needs no role;
-with ``--arbiter`` the default admin also grants that account ARBITER_ROLE, the same way), then
-writes ``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An
-existing manifest is never overwritten without ``--force``, and the check happens before anything
-is sent.
+it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), deploys ``UsageLedger(market)``
+(metered usage: it takes the market's registry and asset and needs no role; with ``--arbiter`` the
+default admin also grants that account ARBITER_ROLE, from the deployer when it is the admin, from
+the admin's account when ape holds it, else the admin is told to), then writes
+``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing
+manifest is never overwritten without ``--force``, and the check happens before anything is sent.
 
 The deployed ABIs must equal the packaged ``offchain/chain/abi/*.json`` (the mirror decodes with
 those and refuses a manifest whose ``abiSha256`` differs): run ``make abi`` first if they are stale.
@@ -92,7 +90,7 @@ def deploy_all(
         chain: ape's chain manager (``ape.chain``).
         account: The deployer.
         admin: Initial holder of DEFAULT_ADMIN_ROLE and ADMIN_ROLE (default: the deployer): an
-            address, or an ape account, which then grants the market MARKET_ROLE.
+            address or an ape account.
         admin_delay: Seconds before a default-admin transfer can be accepted.
         asset: LeaseMarket's payment asset (0x0: native ETH).
         network: The ape network choice, recorded in the manifest.
@@ -108,7 +106,6 @@ def deploy_all(
     contracts["DataAnchor"] = _entry(project, chain, "DataAnchor", anchor)
     market = project.LeaseMarket.deploy(registry, asset, sender=account)
     contracts["LeaseMarket"] = {**_entry(project, chain, "LeaseMarket", market), "asset": asset}
-    _grant_market_role(registry, market, admin, account)
     ledger = project.UsageLedger.deploy(market, sender=account)
     contracts["UsageLedger"] = _entry(project, chain, "UsageLedger", ledger)
     if arbiter:
@@ -244,22 +241,6 @@ def contracts(
 
 
 # --------------------------------------------------------------------------------- internals
-
-
-def _grant_market_role(registry: Any, market: Any, admin: Any, deployer: Any) -> None:
-    """Grant the market MARKET_ROLE from the default admin, if ape can sign for it."""
-    from offchain.chain.values import MARKET_ROLE
-
-    signer = _admin_signer(admin, deployer)
-    if signer is None:
-        click.echo(
-            f"MARKET_ROLE not granted: the admin {admin} must grantRole(MARKET_ROLE, "
-            f"{market.address}) on TenantRegistry {registry.address} before operators with an "
-            "allowance can open or extend leases",
-            err=True,
-        )
-        return
-    registry.grantRole(MARKET_ROLE, market.address, sender=signer)
 
 
 def _grant_arbiter_role(registry: Any, arbiter: str, admin: Any, deployer: Any) -> None:

@@ -24,7 +24,7 @@ ROLE_NAMES = {
     PROVIDER_ROLE: "PROVIDER_ROLE",
     MARKET_ROLE: "MARKET_ROLE",
 }
-#: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
+#: An operator's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
 #: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
 UNLIMITED_DURATION = 2**32 - 1

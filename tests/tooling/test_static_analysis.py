@@ -69,11 +69,6 @@ ALLOWED = {
             ("_managedPool", "None"),
         )
     },
-    "unused-return:LeaseMarket.releaseLease:"
-    "(status,member,None,None) = _registry.membership(tenantId,msg.sender)": (
-        "releasing needs only the status and membership; the operator's limits (the two values "
-        "left out) bound what it commits, and a release commits nothing"
-    ),
     "arbitrary-send-eth:UsageLedger._send:(ok,None) = to.call{value: amount}()": (
         "pull payment, as LeaseMarket._send: `to` is the owner-chosen recipient of refundBudget "
         "(tenant owner only) or the provider's LeaseMarket payout address in claim (callable by "
