@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import _readme  # bench/, on the path when this runs as a script
+import gas_usage  # bench/, likewise
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -42,14 +43,13 @@ MNEMONIC = "test test test test test test test test test test test junk"
 HARDFORK = "cancun"
 ADMIN_DELAY = 3 * 24 * 3600
 PROVIDER_ROLE = Web3.keccak(text="leasehold.role.provider")
-MARKET_ROLE = Web3.keccak(text="leasehold.role.market")
-UNLIMITED_ALLOWANCE, UNLIMITED_DURATION = 2**128 - 1, 2**32 - 1
 # Price protection: a maximum price without zero bytes (calldata at its most), above every price.
 MAX_PRICE = 2**96 - 1
 SOURCES = (
     "TenantRegistry.sol",
     "DataAnchor.sol",
     "LeaseMarket.sol",
+    "UsageLedger.sol",
     "test/AccessControlReference.sol",
     "test/MockERC20.sol",
 )
@@ -200,9 +200,7 @@ def setup(bench: Bench) -> None:
     bench.tenant_id = bench.register("tenant_owner")
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
     bench.send(
-        registry.functions.grantOperator(
-            bench.tenant_id, bench.account("operator"), far, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
-        ),
+        registry.functions.grantOperator(bench.tenant_id, bench.account("operator"), far),
         "tenant_owner",
     )
     anchor = bench.contracts["DataAnchor"]
@@ -224,20 +222,19 @@ def setup_market(bench: Bench) -> None:
     bench.send(
         registry.functions.grantRole(PROVIDER_ROLE, bench.account("second_provider")), "admin"
     )
-    for contract in (market, token_market):
-        bench.send(registry.functions.grantRole(MARKET_ROLE, contract.address), "admin")
     bench.market_tenant = bench.register("tenant_owner")
     other = bench.register("other")
     bench.send(registry.functions.setQuota(bench.market_tenant, GPU, 1_000), "admin")
-    # An operator of the market tenant with a limited allowance and longest lease (worst case: each
-    # of its opens and extends has the registry spend and journal the allowance).
+    # An operator of the market tenant with a limited allowance and longest lease in both markets
+    # (worst case: each of its opens and extends reads, spends and journals the allowance).
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
-    bench.send(
-        registry.functions.grantOperator(
-            bench.market_tenant, bench.account("operator"), far, AMOUNT, MAX_DURATION
-        ),
-        "tenant_owner",
-    )
+    operator = bench.account("operator")
+    for contract in (market, token_market):
+        limits = contract.functions.setOperatorLimits(
+            bench.market_tenant, operator, AMOUNT, MAX_DURATION
+        )
+        bench.send(limits, "tenant_owner")
+    bench.send(registry.functions.grantOperator(bench.market_tenant, operator, far), "tenant_owner")
     bench.send(market.functions.deposit(other, 1), "other", value=1)
     bench.send(
         market.functions.createPool(GPU, 1_000, PRICE, MIN_DURATION, MAX_DURATION), "provider"
@@ -248,6 +245,7 @@ def setup_market(bench: Bench) -> None:
         bench.send(token.functions.approve(token_market.address, 10 * AMOUNT), role)
     bench.send(token_market.functions.deposit(other, 1), "other")
     bench.send(token_market.functions.deposit(bench.market_tenant, ESCROW), "tenant_owner")
+    gas_usage.setup_usage(bench)
 
 
 # ---------------------------------------------------------------------------------- scenarios
@@ -455,8 +453,13 @@ def _verify_depth(depth: int, pattern: str) -> Callable[[Bench], int]:
 def _grant_operator(bench: Bench) -> int:
     registry = bench.contracts["TenantRegistry"]
     far = bench.w3.eth.get_block("latest")["timestamp"] + 365 * 24 * 3600
-    call = registry.functions.grantOperator(
-        bench.tenant_id, bench.account("stranger"), far, AMOUNT, MAX_DURATION
+    call = registry.functions.grantOperator(bench.tenant_id, bench.account("stranger"), far)
+    return bench.gas(call, "tenant_owner")
+
+
+def _set_operator_limits(bench: Bench, market: Any) -> int:
+    call = market.functions.setOperatorLimits(
+        bench.market_tenant, bench.account("stranger"), AMOUNT, MAX_DURATION
     )
     return bench.gas(call, "tenant_owner")
 
@@ -514,14 +517,51 @@ def _open_first(bench: Bench, market: Any) -> int:
     return _open(bench, market)[1]
 
 
+# What a limited operator's open or extend pays beyond the owner's: its grant slot in the registry
+# (cold: the owner's check reads only the tenant slot), its limits slot in the market (cold read,
+# then a write of a non-zero slot) and the OperatorAllowanceSpent log (3 topics, 3 data words).
+GRANT_SLOT, LIMITS_SLOT, SPENT_LOG = 2_100, 2_100 + 2_900, 375 + 3 * 375 + 3 * 32 * 8
+OPERATOR_NOTES = "Where a limited operator's gas goes"
+
+
+def _operator_note(bench: Bench, operation: str, owner: int, operator: int) -> None:
+    extra = operator - owner
+    rest = extra - GRANT_SLOT - LIMITS_SLOT - SPENT_LOG
+    bench.note(
+        OPERATOR_NOTES,
+        f"{operation}: {operator:,} = the owner's {owner:,} + {extra:,}: {GRANT_SLOT:,} the "
+        f"operator's grant slot in the registry (cold), {LIMITS_SLOT:,} its limits slot in the "
+        f"market (cold read 2,100, write 2,900), {SPENT_LOG:,} the OperatorAllowanceSpent log, "
+        f"{rest:,} the rest (the duration and allowance checks, the entry's encoding, its two "
+        "keccaks and the journal slot already written by the lease's own event).",
+    )
+
+
 def _open_first_by_operator(bench: Bench, market: Any) -> int:
-    return _open(bench, market, owner="operator")[1]
+    with bench.isolated():
+        owner = _open(bench, market)[1]
+    gas = _open(bench, market, owner="operator")[1]
+    _operator_note(bench, "openLease (first lease in the class)", owner, gas)
+    return gas
 
 
 def _extend_by_operator(bench: Bench, market: Any) -> int:
     lease, _ = _open(bench, market)
     bench.advance(10)
-    return bench.gas(market.functions.extendLease(lease, 600, MAX_PRICE), "operator")
+    with bench.isolated():
+        owner = bench.gas(market.functions.extendLease(lease, 600, MAX_PRICE), "tenant_owner")
+    gas = bench.gas(market.functions.extendLease(lease, 600, MAX_PRICE), "operator")
+    _operator_note(bench, "extendLease", owner, gas)
+    floor = owner + GRANT_SLOT + LIMITS_SLOT
+    bench.note(
+        OPERATOR_NOTES,
+        f"extendLease by a limited operator within 50,000 is out of reach: the owner's extend "
+        f"takes {owner:,}, and the two slots any per-operator allowance must touch (the grant's "
+        f"expiry, its remaining allowance: cold reads and one write) bring it to {floor:,} before "
+        "any code or log; kept in one slot (the grant moved into the market) it would still be "
+        f"{owner + LIMITS_SLOT:,}.",
+    )
+    return gas
 
 
 def _claim_to_payout(bench: Bench, market: Any) -> int:
@@ -741,6 +781,10 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("extendLease by an operator with a limited allowance", _in_scene(_extend_by_operator)),
     Scenario(
+        "setOperatorLimits (a new operator: new limits slot, journaled)",
+        _in_scene(_set_operator_limits),
+    ),
+    Scenario(
         "releaseLease (provider already has a claimable balance)",
         _in_scene(_release_owed),
         70_000,
@@ -789,6 +833,22 @@ SCENARIOS: list[Scenario] = [
     Scenario("pausePool", _in_scene(_pool_setter("pausePool"))),
     Scenario("unpausePool", _in_scene(_pool_setter("unpausePool", before="pausePool"))),
     Scenario("retirePool", _in_scene(_pool_setter("retirePool"))),
+]
+
+
+def _snapshot(measure: Callable[[Bench], int]) -> Callable[[Bench], int]:
+    """A scenario run in a chain snapshot of the scene, reverted after."""
+
+    def run(bench: Bench) -> int:
+        with bench.isolated():
+            return measure(bench)
+
+    return run
+
+
+SCENARIOS += [
+    Scenario(operation, _snapshot(measure), budget, reference)
+    for operation, measure, budget, reference in gas_usage.ROWS
 ]
 
 

@@ -56,7 +56,6 @@ from offchain.mirror.store import SnapshotStore  # noqa: E402
 
 MNEMONIC = "test test test test test test test test test test test junk"
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
-MARKET_ROLE = keccak(b"leasehold.role.market")
 GPU = b"gpu.h100".ljust(32, b"\x00")
 CHUNK = 2_000  # blocks per eth_getLogs for the raw floor, web3.py and the mirror's first chunk
 REFERENCE = {  # the figures for this 2-core machine
@@ -166,7 +165,6 @@ class Chain:
             registry = project.TenantRegistry.deploy(admin, 3 * 24 * 3600, sender=admin)
             anchor = project.DataAnchor.deploy(registry, sender=admin)
             market = project.LeaseMarket.deploy(registry, "0x" + "00" * 20, sender=admin)
-            registry.grantRole(MARKET_ROLE, market, sender=admin)
             for name, contract in (
                 ("TenantRegistry", registry),
                 ("DataAnchor", anchor),

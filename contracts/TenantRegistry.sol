@@ -5,7 +5,7 @@ import {
     AccessControlDefaultAdminRules
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ITenantRegistry} from "./interfaces/ITenantRegistry.sol";
-import {TenantStatus, RegistrationPolicy, Roles, Limits} from "./common/Types.sol";
+import {TenantStatus, RegistrationPolicy, Roles} from "./common/Types.sol";
 import {Journal} from "./common/Journal.sol";
 
 /// @title TenantRegistry
@@ -23,13 +23,11 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         uint32 operatorEpoch;
     }
 
-    /// @dev An operator grant: valid while `epoch` is its tenant's `operatorEpoch` and before `expiresAt`,
-    /// with its limits (see `ITenantRegistry`).
+    /// @dev An operator grant: valid while `epoch` is its tenant's `operatorEpoch` and before `expiresAt`
+    /// (its spending limits are the lease market's: see `ITenantRegistry`).
     struct OperatorGrant {
         uint40 expiresAt;
         uint32 epoch;
-        uint32 maxDuration;
-        uint128 allowance;
     }
 
     /// @dev One slot per tenant: owner 160 | status 8 | createdAt 40 | operatorEpoch 32. `isAuthorized`
@@ -38,8 +36,7 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     mapping(uint64 tenantId => string) private _metadataURIs;
     mapping(uint64 tenantId => bytes32) private _metadataHashes;
     mapping(uint64 tenantId => address) private _pendingOwners;
-    /// @dev One slot per grant: expiresAt 40 | epoch 32 | maxDuration 32 | allowance 128 (232 bits), so
-    /// authorizing an operator and spending its allowance read and write one slot.
+    /// @dev One slot per grant: expiresAt 40 | epoch 32.
     mapping(uint64 tenantId => mapping(address operator => OperatorGrant)) private _operators;
     mapping(uint64 tenantId => mapping(bytes32 resourceClass => uint64 maxUnits)) private _quotas;
 
@@ -194,16 +191,12 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     // -------------------------------------------------------------------------------- operators
 
     /// @inheritdoc ITenantRegistry
-    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt, uint128 allowance, uint32 maxDuration)
-        external
-        onlyTenantOwner(tenantId)
-    {
+    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt) external onlyTenantOwner(tenantId) {
         if (operator == address(0)) revert RegistryZeroAddress();
         if (expiresAt <= block.timestamp) revert RegistryExpiryInPast(expiresAt, block.timestamp);
         _checkNotClosed(tenantId);
         uint32 epoch = _tenants[tenantId].operatorEpoch;
-        _operators[tenantId][operator] =
-            OperatorGrant({expiresAt: expiresAt, epoch: epoch, maxDuration: maxDuration, allowance: allowance});
+        _operators[tenantId][operator] = OperatorGrant({expiresAt: expiresAt, epoch: epoch});
         uint64 seq = _nextSeq();
         _append(
             seq,
@@ -211,38 +204,10 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
                 OperatorGranted.selector,
                 bytes32(uint256(tenantId)),
                 bytes32(uint256(uint160(operator))),
-                abi.encode(expiresAt, allowance, maxDuration, seq)
+                abi.encode(expiresAt, seq)
             )
         );
-        emit OperatorGranted(tenantId, operator, expiresAt, allowance, maxDuration, seq);
-    }
-
-    /// @inheritdoc ITenantRegistry
-    function spendAllowance(uint64 tenantId, address operator, uint256 amount) external onlyRole(Roles.MARKET_ROLE) {
-        OperatorGrant storage grant = _operators[tenantId][operator];
-        if (grant.epoch != _tenants[tenantId].operatorEpoch || grant.expiresAt == 0) {
-            revert RegistryNotOperator(tenantId, operator);
-        }
-        uint128 allowance = grant.allowance;
-        if (allowance == Limits.UNLIMITED_ALLOWANCE) return;
-        if (amount > allowance) revert RegistryAllowanceExceeded(tenantId, operator, amount, allowance);
-        uint128 remaining;
-        // Cannot underflow: amount <= allowance was checked just above.
-        unchecked {
-            remaining = allowance - uint128(amount);
-        }
-        grant.allowance = remaining;
-        uint64 seq = _nextSeq();
-        _append(
-            seq,
-            abi.encodePacked(
-                OperatorAllowanceSpent.selector,
-                bytes32(uint256(tenantId)),
-                bytes32(uint256(uint160(operator))),
-                abi.encode(amount, remaining, seq)
-            )
-        );
-        emit OperatorAllowanceSpent(tenantId, operator, amount, remaining, seq);
+        emit OperatorGranted(tenantId, operator, expiresAt, seq);
     }
 
     /// @inheritdoc ITenantRegistry
@@ -314,17 +279,6 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     }
 
     /// @inheritdoc ITenantRegistry
-    function operatorLimits(uint64 tenantId, address operator)
-        external
-        view
-        returns (uint128 allowance, uint32 maxDuration)
-    {
-        OperatorGrant storage grant = _operators[tenantId][operator];
-        if (grant.epoch != _tenants[tenantId].operatorEpoch) return (0, 0);
-        return (grant.allowance, grant.maxDuration);
-    }
-
-    /// @inheritdoc ITenantRegistry
     function quota(uint64 tenantId, bytes32 resourceClass) external view returns (uint64) {
         return _quotas[tenantId][resourceClass];
     }
@@ -354,26 +308,20 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
     function authorization(uint64 tenantId, address account, bytes32 resourceClass, address provider)
         external
         view
-        returns (bool authorized, uint64 maxUnits, bool providerActive, uint128 allowance, uint32 maxDuration)
+        returns (bool authorized, bool owner, uint32 operatorEpoch, uint64 maxUnits, bool providerActive)
     {
         TenantStatus status;
-        (status, authorized, allowance, maxDuration) = _membership(tenantId, account);
-        if (status != TenantStatus.Active) (authorized, allowance, maxDuration) = (false, 0, 0);
+        (status, authorized, owner, operatorEpoch) = _membership(tenantId, account);
+        if (status != TenantStatus.Active) authorized = false;
         return
-            (
-                authorized,
-                _quotas[tenantId][resourceClass],
-                hasRole(Roles.PROVIDER_ROLE, provider),
-                allowance,
-                maxDuration
-            );
+            (authorized, owner, operatorEpoch, _quotas[tenantId][resourceClass], hasRole(Roles.PROVIDER_ROLE, provider));
     }
 
     /// @inheritdoc ITenantRegistry
     function membership(uint64 tenantId, address account)
         external
         view
-        returns (TenantStatus status, bool member, uint128 allowance, uint32 maxDuration)
+        returns (TenantStatus status, bool member, bool owner, uint32 operatorEpoch)
     {
         return _membership(tenantId, account);
     }
@@ -452,21 +400,17 @@ contract TenantRegistry is ITenantRegistry, AccessControlDefaultAdminRules, Jour
         _metadataHashes[tenantId] = metadataHash;
     }
 
-    /// @dev Status, owner-or-unexpired-operator, and limits (unlimited for the owner), whatever the status.
+    /// @dev Status, owner-or-unexpired-operator, owner, and the generation of grants, whatever the status.
     function _membership(uint64 tenantId, address account)
         private
         view
-        returns (TenantStatus status, bool member, uint128 allowance, uint32 maxDuration)
+        returns (TenantStatus status, bool member, bool owner, uint32 operatorEpoch)
     {
         StoredTenant storage t = _tenants[tenantId];
-        status = t.status;
-        if (t.owner == account) {
-            return (status, status != TenantStatus.None, Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION);
-        }
+        (status, operatorEpoch) = (t.status, t.operatorEpoch);
+        if (t.owner == account) return (status, status != TenantStatus.None, true, operatorEpoch);
         OperatorGrant storage grant = _operators[tenantId][account];
-        if (grant.epoch == t.operatorEpoch && grant.expiresAt > block.timestamp) {
-            return (status, true, grant.allowance, grant.maxDuration);
-        }
+        member = grant.epoch == operatorEpoch && grant.expiresAt > block.timestamp;
     }
 
     /// @dev The grant's expiry if it belongs to the tenant's current owner, else 0 (revoked or lapsed by

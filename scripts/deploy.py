@@ -5,9 +5,10 @@
         --admin-delay 259200 --asset 0x…
 
 Deploys ``TenantRegistry(admin, adminDelay)``, ``DataAnchor(registry)`` and, when the project has
-it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), grants the market MARKET_ROLE in the
-registry (it spends operators' allowances; the default admin grants it, so from the deployer when
-it is the admin, from the admin's account when ape holds it, else the admin is told to), then writes
+it, ``LeaseMarket(registry, asset)`` (asset 0x0: native ETH), deploys ``UsageLedger(market)``
+(metered usage: it takes the market's registry and asset and needs no role; with ``--arbiter`` the
+default admin also grants that account ARBITER_ROLE, from the deployer when it is the admin, from
+the admin's account when ape holds it, else the admin is told to), then writes
 ``deployments/<chain id>.json`` atomically (``offchain/chain/manifest.py`` reads it). An existing
 manifest is never overwritten without ``--force``, and the check happens before anything is sent.
 
@@ -80,6 +81,7 @@ def deploy_all(
     admin_delay: int = DEFAULT_ADMIN_DELAY,
     asset: str = ZERO_ADDRESS,
     network: str = "",
+    arbiter: str | None = None,
 ) -> dict[str, Any]:
     """Deploy the contracts from ``account`` and return the manifest document.
 
@@ -88,10 +90,11 @@ def deploy_all(
         chain: ape's chain manager (``ape.chain``).
         account: The deployer.
         admin: Initial holder of DEFAULT_ADMIN_ROLE and ADMIN_ROLE (default: the deployer): an
-            address, or an ape account, which then grants the market MARKET_ROLE.
+            address or an ape account.
         admin_delay: Seconds before a default-admin transfer can be accepted.
         asset: LeaseMarket's payment asset (0x0: native ETH).
         network: The ape network choice, recorded in the manifest.
+        arbiter: An address to grant ARBITER_ROLE (splits disputed usage statements), or None.
     """
     _check_abis(project)
     admin = admin or account
@@ -103,7 +106,10 @@ def deploy_all(
     contracts["DataAnchor"] = _entry(project, chain, "DataAnchor", anchor)
     market = project.LeaseMarket.deploy(registry, asset, sender=account)
     contracts["LeaseMarket"] = {**_entry(project, chain, "LeaseMarket", market), "asset": asset}
-    _grant_market_role(registry, market, admin, account)
+    ledger = project.UsageLedger.deploy(market, sender=account)
+    contracts["UsageLedger"] = _entry(project, chain, "UsageLedger", ledger)
+    if arbiter:
+        _grant_arbiter_role(registry, arbiter, admin, account)
     return {
         "schema": SCHEMA,
         "chainId": int(chain.chain_id),
@@ -200,6 +206,7 @@ def cli() -> None:
     show_default=True,
     help="Directory of the manifests.",
 )
+@click.option("--arbiter", help="Grant this address ARBITER_ROLE (usage disputes).")
 @click.option("--force", is_flag=True, help="Replace an existing manifest for this chain.")
 def contracts(
     network: Any,
@@ -209,9 +216,10 @@ def contracts(
     admin_delay: int,
     asset: str,
     out_dir: Path,
+    arbiter: str | None,
     force: bool,
 ) -> None:
-    """Deploy TenantRegistry, DataAnchor and LeaseMarket, then write the manifest."""
+    """Deploy TenantRegistry, DataAnchor, LeaseMarket and UsageLedger, then write the manifest."""
     from ape import chain, project
 
     path = manifest_path(out_dir, int(provider.chain_id))
@@ -224,6 +232,7 @@ def contracts(
         admin_delay=admin_delay,
         asset=asset,
         network=provider.network_choice,
+        arbiter=arbiter,
     )
     written = write_manifest(document, out_dir, force=force)
     for name, entry in document["contracts"].items():
@@ -234,20 +243,19 @@ def contracts(
 # --------------------------------------------------------------------------------- internals
 
 
-def _grant_market_role(registry: Any, market: Any, admin: Any, deployer: Any) -> None:
-    """Grant the market MARKET_ROLE from the default admin, if ape can sign for it."""
-    from offchain.chain.values import MARKET_ROLE
+def _grant_arbiter_role(registry: Any, arbiter: str, admin: Any, deployer: Any) -> None:
+    """Grant ``arbiter`` ARBITER_ROLE from the default admin, if ape can sign for it."""
+    from offchain.chain.values import ARBITER_ROLE
 
     signer = _admin_signer(admin, deployer)
     if signer is None:
         click.echo(
-            f"MARKET_ROLE not granted: the admin {admin} must grantRole(MARKET_ROLE, "
-            f"{market.address}) on TenantRegistry {registry.address} before operators with an "
-            "allowance can open or extend leases",
+            f"ARBITER_ROLE not granted: the admin {admin} must grantRole(ARBITER_ROLE, {arbiter}) "
+            f"on TenantRegistry {registry.address} before usage disputes can be split",
             err=True,
         )
         return
-    registry.grantRole(MARKET_ROLE, market.address, sender=signer)
+    registry.grantRole(ARBITER_ROLE, arbiter, sender=signer)
 
 
 def _admin_signer(admin: Any, deployer: Any) -> Any:
@@ -288,9 +296,10 @@ def _abi_sha256(name: str) -> str:
 
 def _check_abis(project: Any) -> None:
     from offchain._toolchain.export_abi import render
+    from offchain.chain.abi import EXPORTED
 
     stale = []
-    for name in ("TenantRegistry", "DataAnchor", "LeaseMarket"):
+    for name in EXPORTED:
         compiled = [abi.model_dump(mode="json", by_alias=True) for abi in _abi_of(project, name)]
         packaged = ROOT / "offchain" / "chain" / "abi" / f"{name}.json"
         if not packaged.exists() or json.loads(packaged.read_text()) != json.loads(

@@ -88,11 +88,15 @@ def operator(provider, account, deployment, tenant_id, operator, days, allowance
 
     from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
 
-    registry = contracts(provider, deployment).registry
+    deployed = contracts(provider, deployment)
     expires = chain.pending_timestamp + days * 86400
-    allowance = UNLIMITED_ALLOWANCE if allowance is None else allowance
-    max_duration = UNLIMITED_DURATION if max_duration is None else max_duration
-    registry.grantOperator(tenant_id, operator, expires, allowance, max_duration, sender=account)
+    if allowance is not None or max_duration is not None:  # the market's limits, before the grant
+        allowance = UNLIMITED_ALLOWANCE if allowance is None else allowance
+        max_duration = UNLIMITED_DURATION if max_duration is None else max_duration
+        deployed.market.setOperatorLimits(
+            tenant_id, operator, allowance, max_duration, sender=account
+        )
+    deployed.registry.grantOperator(tenant_id, operator, expires, sender=account)
     click.echo(f"tenant {tenant_id}: operator {operator} until {expires}")
 
 

@@ -52,6 +52,9 @@ library Roles {
     /// @notice The lease market: may spend operators' allowances in the registry (granted to the
     /// LeaseMarket contract by the default admin at deployment).
     bytes32 internal constant MARKET_ROLE = keccak256("leasehold.role.market");
+    /// @notice The platform's arbiter: splits disputed usage statements in the UsageLedger (granted by
+    /// the default admin, the role's admin in the registry).
+    bytes32 internal constant ARBITER_ROLE = keccak256("leasehold.role.arbiter");
 }
 
 /// @dev Sentinels of an operator grant's optional limits: an allowance of `UNLIMITED_ALLOWANCE` is never

@@ -15,7 +15,7 @@ import {IJournal} from "./IJournal.sol";
 ///  - per lease: paid to provider <= units * price * elapsed, and provider share + refund == cost;
 ///  - value moves for a tenant only by its owner (withdraw) or its authorized accounts (leases), for a
 ///    pool's earnings only to its provider's payout address (claim, by the provider or that address);
-///  - no operator reserves more than its grant's allowance, no lease is priced above the maximum its
+///  - no operator reserves more than its allowance, no lease is priced above the maximum its
 ///    opener accepted, and every provider id's earnings belong to exactly one address that can claim them.
 /// Providers: a provider may name a payout address (`setPayoutAddress`) and hand all its pools, with
 /// their unclaimed earnings, to a new address in two steps (`proposeProviderHandover`, then
@@ -24,6 +24,13 @@ import {IJournal} from "./IJournal.sol";
 /// (ADMIN_ROLE) may pause, unpause and retire any pool, and a pool an admin paused stays paused until
 /// an admin unpauses it.
 /// Suspended tenants (see `ITenantRegistry`): no opens, no extends; releases stay allowed.
+/// Operators (granted, with an expiry, in the registry) may carry spending limits, kept here next to
+/// the escrow they bound: an allowance (escrow it may still reserve through opens and extends) and a
+/// longest lease (the whole length of a lease it opens or extends). The tenant's owner sets them
+/// (`setOperatorLimits`) for its own generation of grants: an ownership transfer lapses them with the
+/// grants. An operator without limits set by the current owner is unlimited (as with
+/// `Limits.UNLIMITED_ALLOWANCE` and `Limits.UNLIMITED_DURATION`); the owner is never limited. Set the
+/// limits before granting the operator in the registry, so no transaction sees the grant unlimited.
 /// Lease ids are the journal sequence number of their `LeaseOpened` event: unique and increasing,
 /// not contiguous, and they cost no counter slot. Pool ids are sequential from 1.
 /// Expired leases keep their units allocated until someone reclaims them; `reclaim` is permissionless
@@ -99,8 +106,12 @@ interface ILeaseMarket is IJournal {
     error MarketProviderExists(address account);
     /// @notice The caller is not the proposed new address of the provider's pools.
     error MarketNotPendingProvider(address provider, address caller);
-    /// @notice The lease would last longer than the operator's grant allows.
+    /// @notice Limits are set for an operator: not the zero address, not the tenant's owner.
+    error MarketInvalidOperator(address operator);
+    /// @notice The lease would last longer than the operator's limits allow.
     error MarketOperatorDurationExceeded(uint64 tenantId, address operator, uint256 length, uint32 maxDuration);
+    /// @notice The operator's remaining allowance is smaller than what the lease would reserve.
+    error MarketAllowanceExceeded(uint64 tenantId, address operator, uint256 amount, uint128 allowance);
 
     /// @notice No pool has this id.
     error PoolUnknown(uint32 poolId);
@@ -255,6 +266,28 @@ interface ILeaseMarket is IJournal {
         uint64 seq
     );
 
+    /// @notice The tenant's owner set an operator's limits (replacing any it set before, as ERC-20
+    /// `approve`: the allowance is what the operator may still reserve).
+    /// @param tenantId The tenant
+    /// @param operator The operator
+    /// @param allowance Escrow it may reserve through opens and extends (`Limits.UNLIMITED_ALLOWANCE`: no limit)
+    /// @param maxDuration Longest lease it may open or extend to, seconds (`Limits.UNLIMITED_DURATION`: no limit)
+    /// @param seq Journal sequence number
+    event OperatorLimitsSet(
+        uint64 indexed tenantId, address indexed operator, uint128 allowance, uint32 maxDuration, uint64 seq
+    );
+
+    /// @notice An operator with a limited allowance opened or extended a lease: the lease's cost came out
+    /// of its allowance. Emitted just after the `LeaseOpened` or `LeaseExtended` it pays for.
+    /// @param tenantId The tenant
+    /// @param operator The operator
+    /// @param amount Amount spent (the lease's or the extension's cost)
+    /// @param remaining Allowance left
+    /// @param seq Journal sequence number
+    event OperatorAllowanceSpent(
+        uint64 indexed tenantId, address indexed operator, uint128 amount, uint128 remaining, uint64 seq
+    );
+
     /// @notice A lease was extended at its locked price; `cost` moved from free to reserved escrow.
     /// @param leaseId The lease
     /// @param end New end
@@ -369,11 +402,21 @@ interface ILeaseMarket is IJournal {
     /// @param previousProvider The provider that proposed
     function acceptProviderHandover(address previousProvider) external;
 
+    // ---------------------------------------------------------------------------- operators
+
+    /// @notice Set an operator's spending limits for the caller's generation of grants (replacing any
+    /// set before). The tenant's owner only, tenant not Closed. The operator need not be granted yet.
+    /// @param tenantId The tenant
+    /// @param operator The operator (non-zero)
+    /// @param allowance Escrow it may still reserve (`Limits.UNLIMITED_ALLOWANCE`: no limit)
+    /// @param maxDuration Longest lease, whole length in seconds (`Limits.UNLIMITED_DURATION`: no limit)
+    function setOperatorLimits(uint64 tenantId, address operator, uint128 allowance, uint32 maxDuration) external;
+
     // ------------------------------------------------------------------------------- leases
 
     /// @notice Open a lease; its full cost moves from the tenant's free escrow into the lease.
-    /// The owner or an unexpired operator of the Active tenant only; an operator within its grant's
-    /// allowance (spent by the cost) and longest lease. The pool's provider must hold PROVIDER_ROLE.
+    /// The owner or an unexpired operator of the Active tenant only; an operator within its limits
+    /// (`setOperatorLimits`: its allowance, spent by the cost, and longest lease). The pool's provider must hold PROVIDER_ROLE.
     /// @dev Price protection is a maximum price per unit-second, not the price version the caller saw:
     /// it refuses exactly what hurts the tenant (any price above what it accepted, however the pool got
     /// there, including a raise-and-restore around the transaction that a version check would also see
@@ -390,14 +433,14 @@ interface ILeaseMarket is IJournal {
         returns (uint64 leaseId);
 
     /// @notice Extend a running lease at its locked price. The owner or an unexpired operator of the
-    /// Active tenant only; an operator within its grant's allowance (spent by the cost) and longest
-    /// lease (the lease's whole length). The lease may last less than 2^32 seconds in all.
+    /// Active tenant only; an operator within its limits (its allowance, spent by the cost, and longest
+    /// lease: the lease's whole length). The lease may last less than 2^32 seconds in all.
     /// @dev Deliberately not checked (the review's item 7), because an extension takes nothing from
     /// anyone that they cannot take back: the pool's status and `maxDuration`, and the tenant's quota.
     /// The lease already holds its units and pays its locked price for every second; a provider (or a
     /// platform admin) that wants the units back, from a retired pool or a long lease, terminates it at
     /// any time and the tenant is refunded the rest; a quota bounds units held at once, which an
-    /// extension does not raise; an operator's duration is bounded by its grant. Reading the pool would
+    /// extension does not raise; an operator's duration is bounded by its limits. Reading the pool would
     /// add a cold slot (2,100 gas) that the 50,000 budget of `extendLease` has no room for.
     /// @param leaseId An active, unexpired lease
     /// @param additional Extra seconds (non-zero)
@@ -478,6 +521,16 @@ interface ILeaseMarket is IJournal {
     /// @param tenantId The tenant
     /// @param resourceClass The class
     function activeUnits(uint64 tenantId, bytes32 resourceClass) external view returns (uint64);
+
+    /// @notice An operator's limits as they stand for the tenant's current owner: its remaining
+    /// allowance and longest lease (`Limits.UNLIMITED_ALLOWANCE` and `Limits.UNLIMITED_DURATION` when
+    /// the current owner set none, and for the owner itself). Says nothing of whether it is granted.
+    /// @param tenantId The tenant
+    /// @param operator The operator
+    function operatorLimits(uint64 tenantId, address operator)
+        external
+        view
+        returns (uint128 allowance, uint32 maxDuration);
 
     /// @notice Seconds left and the amount not yet accrued to the provider (0, 0 once closed).
     /// @param leaseId The lease

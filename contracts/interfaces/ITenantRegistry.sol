@@ -9,10 +9,9 @@ import {IJournal} from "./IJournal.sol";
 /// the platform's roles (admins, providers). Every state change emits an event carrying `seq`, the
 /// contract's journal sequence number (see `Journal`), with enough payload to rebuild state off-chain.
 /// @dev Roles (OpenZeppelin AccessControlDefaultAdminRules, two-step delayed default-admin transfer):
-/// DEFAULT_ADMIN_ROLE grants and revokes ADMIN_ROLE and MARKET_ROLE; ADMIN_ROLE (`Roles.ADMIN_ROLE`)
+/// DEFAULT_ADMIN_ROLE grants and revokes ADMIN_ROLE; ADMIN_ROLE (`Roles.ADMIN_ROLE`)
 /// approves, rejects, suspends, resumes, sets the policy and quotas, and grants and revokes
-/// PROVIDER_ROLE (`Roles.PROVIDER_ROLE`), which runs pools in the lease market; MARKET_ROLE (the
-/// LeaseMarket contract) spends operator allowances. Accepting a default-admin transfer completes the
+/// PROVIDER_ROLE (`Roles.PROVIDER_ROLE`), which runs pools in the lease market. Accepting a default-admin transfer completes the
 /// handover: the new default admin also receives every ADMIN_ROLE and PROVIDER_ROLE the previous one
 /// held, and the previous one keeps none. Every role change also emits `RoleChanged`, which is
 /// journaled (OpenZeppelin's RoleGranted/RoleRevoked carry no `seq`), so the journal covers roles too.
@@ -24,10 +23,10 @@ import {IJournal} from "./IJournal.sol";
 /// owner action on the tenant itself (metadata, ownership, operators, close).
 ///
 /// Operator grants: an operator authorizes while `block.timestamp < expiresAt` (it is unauthorized
-/// from `expiresAt` on). A grant may carry a spending allowance (escrow it may still reserve through
-/// the lease market's opens and extends; `Limits.UNLIMITED_ALLOWANCE` for none) and a longest lease
-/// (`maxDuration`, the whole length of a lease it opens or extends; `Limits.UNLIMITED_DURATION` for
-/// none). The owner changes them by granting again, which replaces expiry, allowance and duration.
+/// from `expiresAt` on). Its spending limits (allowance, longest lease) are kept by the lease market
+/// (`ILeaseMarket.setOperatorLimits`), next to the escrow they bound; they belong to the owner's
+/// generation of grants (`operatorEpoch`, returned by `authorization` and `membership`), so an
+/// ownership transfer lapses them with the grants.
 interface ITenantRegistry is IJournal {
     /// @notice A tenant: its owner, status and creation time (stored in one slot with the generation of
     /// its operator grants).
@@ -57,8 +56,6 @@ interface ITenantRegistry is IJournal {
     error RegistryUriTooLong(uint256 length, uint256 maxLength);
     /// @notice A resource class must be non-zero.
     error RegistryZeroResourceClass();
-    /// @notice The operator's remaining allowance is smaller than what the market would reserve.
-    error RegistryAllowanceExceeded(uint64 tenantId, address operator, uint256 amount, uint128 allowance);
 
     // ----------------------------------------------------------------------------------- events
 
@@ -117,32 +114,12 @@ interface ITenantRegistry is IJournal {
         uint64 indexed tenantId, address indexed previousOwner, address indexed newOwner, uint64 seq
     );
 
-    /// @notice The owner granted (or re-granted, replacing expiry and limits) an operator.
+    /// @notice The owner granted (or re-granted, replacing the expiry) an operator.
     /// @param tenantId The tenant
     /// @param operator The operator
     /// @param expiresAt Timestamp from which the grant no longer authorizes
-    /// @param allowance Escrow it may reserve through opens and extends (`Limits.UNLIMITED_ALLOWANCE`: no limit)
-    /// @param maxDuration Longest lease it may open or extend to, seconds (`Limits.UNLIMITED_DURATION`: no limit)
     /// @param seq Journal sequence number
-    event OperatorGranted(
-        uint64 indexed tenantId,
-        address indexed operator,
-        uint40 expiresAt,
-        uint128 allowance,
-        uint32 maxDuration,
-        uint64 seq
-    );
-
-    /// @notice The lease market reserved escrow for a lease an operator opened or extended, out of the
-    /// operator's limited allowance.
-    /// @param tenantId The tenant
-    /// @param operator The operator
-    /// @param amount Amount spent
-    /// @param remaining Allowance left
-    /// @param seq Journal sequence number
-    event OperatorAllowanceSpent(
-        uint64 indexed tenantId, address indexed operator, uint256 amount, uint128 remaining, uint64 seq
-    );
+    event OperatorGranted(uint64 indexed tenantId, address indexed operator, uint40 expiresAt, uint64 seq);
 
     /// @notice The owner revoked an operator before its expiry.
     /// @param tenantId The tenant
@@ -220,24 +197,12 @@ interface ITenantRegistry is IJournal {
     /// @param tenantId The tenant
     function acceptOwnership(uint64 tenantId) external;
 
-    /// @notice Grant an operator until `expiresAt` with optional limits (a re-grant replaces expiry and
-    /// limits: the new allowance is what it may still spend, as ERC-20 `approve`). Owner only, tenant not
-    /// Closed.
+    /// @notice Grant an operator until `expiresAt` (a re-grant replaces the expiry). Owner only, tenant not
+    /// Closed. Its spending limits are set in the lease market (`ILeaseMarket.setOperatorLimits`).
     /// @param tenantId The tenant
     /// @param operator The operator
     /// @param expiresAt Timestamp from which the grant no longer authorizes (must be in the future)
-    /// @param allowance Escrow it may reserve through opens and extends (`Limits.UNLIMITED_ALLOWANCE`: no limit)
-    /// @param maxDuration Longest lease (whole length) it may open or extend to (`Limits.UNLIMITED_DURATION`: no limit)
-    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt, uint128 allowance, uint32 maxDuration)
-        external;
-
-    /// @notice Spend `amount` of an operator's allowance (an unlimited allowance is left as it is, and
-    /// nothing is emitted). MARKET_ROLE only: the lease market calls it when an operator with a limited
-    /// allowance opens or extends a lease.
-    /// @param tenantId The tenant
-    /// @param operator The operator (a current grant of the tenant)
-    /// @param amount Escrow reserved
-    function spendAllowance(uint64 tenantId, address operator, uint256 amount) external;
+    function grantOperator(uint64 tenantId, address operator, uint40 expiresAt) external;
 
     /// @notice Revoke an operator. Owner only.
     /// @param tenantId The tenant
@@ -277,14 +242,6 @@ interface ITenantRegistry is IJournal {
     /// @param operator The operator
     function operatorExpiry(uint64 tenantId, address operator) external view returns (uint40);
 
-    /// @notice The operator's remaining allowance and longest lease (both 0 without a current grant).
-    /// @param tenantId The tenant
-    /// @param operator The operator
-    function operatorLimits(uint64 tenantId, address operator)
-        external
-        view
-        returns (uint128 allowance, uint32 maxDuration);
-
     /// @notice The tenant's quota for a resource class.
     /// @param tenantId The tenant
     /// @param resourceClass The class
@@ -299,8 +256,10 @@ interface ITenantRegistry is IJournal {
     function isAuthorized(uint64 tenantId, address account) external view returns (bool);
 
     /// @notice Everything the lease market asks before opening a lease, in one call: `isAuthorized`, the
-    /// quota for `resourceClass`, whether the pool's provider still holds PROVIDER_ROLE, and the
-    /// account's limits (both unlimited for the owner; an operator's grant's; 0 when not authorized).
+    /// quota for `resourceClass`, whether the pool's provider still holds PROVIDER_ROLE, whether the
+    /// account is the owner (never limited), and the tenant's `operatorEpoch` (the generation of its
+    /// operator grants, advanced by every ownership transfer), which keys an operator's limits in the
+    /// market.
     /// @param tenantId The tenant
     /// @param account The account asking to act for it
     /// @param resourceClass The class
@@ -308,15 +267,15 @@ interface ITenantRegistry is IJournal {
     function authorization(uint64 tenantId, address account, bytes32 resourceClass, address provider)
         external
         view
-        returns (bool authorized, uint64 maxUnits, bool providerActive, uint128 allowance, uint32 maxDuration);
+        returns (bool authorized, bool owner, uint32 operatorEpoch, uint64 maxUnits, bool providerActive);
 
     /// @notice The tenant's status and whether `account` is its owner or an unexpired operator whatever
-    /// that status, with the account's limits (as in `authorization`). The lease market lets a member
-    /// release in Active or Suspended and extend only in Active.
+    /// that status, whether it is the owner and the tenant's `operatorEpoch` (as in `authorization`).
+    /// The lease market lets a member release in Active or Suspended and extend only in Active.
     /// @param tenantId The tenant
     /// @param account The account asking to act for it
     function membership(uint64 tenantId, address account)
         external
         view
-        returns (TenantStatus status, bool member, uint128 allowance, uint32 maxDuration);
+        returns (TenantStatus status, bool member, bool owner, uint32 operatorEpoch);
 }

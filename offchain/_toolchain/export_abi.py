@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from offchain.chain.abi import CONTRACTS
+from offchain.chain.abi import EXPORTED
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".build" / "__local__.json"
@@ -18,14 +18,14 @@ OUT = ROOT / "offchain" / "chain" / "abi"
 
 
 def compiled_abis(build: Path = BUILD) -> dict[str, list[dict[str, Any]]]:
-    """ABIs of :data:`CONTRACTS` from ape's local manifest."""
+    """ABIs of :data:`offchain.chain.abi.EXPORTED` from ape's local manifest."""
     if not build.is_file():
         raise SystemExit(f"error: {build} is missing: run 'ape compile' first")
     types = json.loads(build.read_text()).get("contractTypes", {})
-    missing = [name for name in CONTRACTS if name not in types]
+    missing = [name for name in EXPORTED if name not in types]
     if missing:
         raise SystemExit(f"error: not compiled: {', '.join(missing)}: run 'ape compile'")
-    return {name: types[name]["abi"] for name in CONTRACTS}
+    return {name: types[name]["abi"] for name in EXPORTED}
 
 
 def render(abi: list[dict[str, Any]]) -> str:

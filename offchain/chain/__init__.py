@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from offchain.chain.manifest import load_manifest as load_manifest
     from offchain.chain.market import Escrow as Escrow
     from offchain.chain.market import MarketClient as MarketClient
+    from offchain.chain.market import OperatorLimits as OperatorLimits
     from offchain.chain.registry import Authorization as Authorization
     from offchain.chain.registry import Membership as Membership
-    from offchain.chain.registry import OperatorLimits as OperatorLimits
     from offchain.chain.registry import RegistryClient as RegistryClient
     from offchain.chain.rpc import RpcClient as RpcClient
     from offchain.chain.values import ADMIN_ROLE as ADMIN_ROLE
@@ -74,7 +74,7 @@ _EXPORTS = {
     "MarketClient": "market",
     "Authorization": "registry",
     "Membership": "registry",
-    "OperatorLimits": "registry",
+    "OperatorLimits": "market",
     "RegistryClient": "registry",
     "RpcClient": "rpc",
     "ADMIN_ROLE": "values",

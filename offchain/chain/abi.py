@@ -18,15 +18,20 @@ from typing import Any
 from offchain.exceptions import ValueOutOfRangeError
 
 CONTRACTS = ("TenantRegistry", "DataAnchor", "LeaseMarket")
+#: Contracts a deployment may add to :data:`CONTRACTS`: a manifest without them stays valid, and the
+#: mirror follows only :data:`CONTRACTS` (the usage ledger's events are not mirrored yet).
+OPTIONAL_CONTRACTS = ("UsageLedger",)
+#: Every contract whose ABI the package ships.
+EXPORTED = CONTRACTS + OPTIONAL_CONTRACTS
 
 ABI = list[dict[str, Any]]
 
 
 @cache
 def load_abi(contract: str) -> ABI:
-    """Return the ABI of one of :data:`CONTRACTS`."""
-    if contract not in CONTRACTS:
-        raise ValueError(f"unknown contract {contract!r}: expected one of {', '.join(CONTRACTS)}")
+    """Return the ABI of one of :data:`EXPORTED`."""
+    if contract not in EXPORTED:
+        raise ValueError(f"unknown contract {contract!r}: expected one of {', '.join(EXPORTED)}")
     text = resources.files("offchain.chain").joinpath("abi", f"{contract}.json").read_text()
     abi: ABI = json.loads(text)
     return abi

@@ -54,11 +54,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Addresses:
-    """Where the three contracts live."""
+    """Where the three contracts live, and the optional UsageLedger (None when not deployed)."""
 
     registry: str
     anchor: str
     market: str
+    usage_ledger: str | None = None
 
     def by_contract(self) -> dict[str, str]:
         """Address of each of :data:`offchain.chain.abi.CONTRACTS`."""
@@ -76,6 +77,9 @@ class Addresses:
             registry=to_checksum_address(found["TenantRegistry"]),
             anchor=to_checksum_address(found["DataAnchor"]),
             market=to_checksum_address(found["LeaseMarket"]),
+            usage_ledger=(
+                to_checksum_address(manifest.usage_ledger) if manifest.usage_ledger else None
+            ),
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from offchain.chain.abi import CONTRACTS
+from offchain.chain.abi import CONTRACTS, OPTIONAL_CONTRACTS
 from offchain.chain.decode import packaged_abi_path
 from offchain.exceptions import ManifestError
 
@@ -60,8 +60,15 @@ class Manifest:
 
     @property
     def addresses(self) -> dict[str, str]:
-        """Contract name -> address."""
-        return {name: d.address for name, d in self.contracts.items()}
+        """Contract name -> address of the core contracts (:data:`offchain.chain.abi.CONTRACTS`,
+        the ones the mirror follows); optional ones have their own properties."""
+        return {name: d.address for name, d in self.contracts.items() if name in CONTRACTS}
+
+    @property
+    def usage_ledger(self) -> str | None:
+        """The UsageLedger's address, or None for a deployment without one (older manifests)."""
+        ledger = self.contracts.get("UsageLedger")
+        return ledger.address if ledger is not None else None
 
     @property
     def start_block(self) -> int:
@@ -135,7 +142,8 @@ def parse_manifest(data: Any, where: str = "<memory>", *, check_abis: bool = Tru
     if missing:
         raise ManifestError(where, f"contracts lacks {', '.join(missing)}")
     parsed: dict[str, Deployment] = {}
-    for name in CONTRACTS:
+    present = CONTRACTS + tuple(name for name in OPTIONAL_CONTRACTS if name in contracts)
+    for name in present:
         entry = contracts[name]
         if not isinstance(entry, dict):
             raise ManifestError(where, f"contracts.{name} must be an object")

@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING, Any, cast
 from offchain.chain._contract import Signer, TxResult, _Bound, _with_created
 from offchain.chain.decode import Decoder
 from offchain.chain.decode import to_checksum as to_checksum_address
-from offchain.chain.values import ZERO_ADDRESS
+from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, ZERO_ADDRESS
 from offchain.exceptions import NoSignerError, UnknownLeaseError, UnknownPoolError
 from offchain.mirror.entities import Account as Escrow
-from offchain.mirror.entities import CloseReason, Lease, LeaseStatus, Pool, PoolStatus
+from offchain.mirror.entities import (
+    CloseReason,
+    Lease,
+    LeaseStatus,
+    OperatorLimits,
+    Pool,
+    PoolStatus,
+)
 
 if TYPE_CHECKING:
     from eth_typing import ChecksumAddress
@@ -175,6 +182,14 @@ class MarketClient(_Bound):
         found = self._call("pendingProviderHandover", to_checksum_address(provider))
         return str(to_checksum_address(found))
 
+    def operator_limits(self, tenant_id: int, operator: str) -> OperatorLimits:
+        """An operator's remaining allowance and longest lease as they stand for the tenant's
+        current owner (both unlimited when that owner set none, and for the owner itself)."""
+        allowance, max_duration = self._call(
+            "operatorLimits", tenant_id, to_checksum_address(operator)
+        )
+        return OperatorLimits(allowance=int(allowance), max_duration=int(max_duration))
+
     def lease_opener(self, lease_id: int) -> str:
         """The account that opened the lease, from its ``LeaseOpened`` log (the contract keeps no
         view of it; one ``eth_getLogs`` filtered by the indexed lease id).
@@ -229,6 +244,20 @@ class MarketClient(_Bound):
     def withdraw(self, tenant_id: int, amount: int, to: str) -> TxResult:
         """Send free escrow to ``to`` (the tenant's owner)."""
         return self._send("withdraw", tenant_id, amount, to_checksum_address(to))
+
+    def set_operator_limits(
+        self,
+        tenant_id: int,
+        operator: str,
+        allowance: int = UNLIMITED_ALLOWANCE,
+        max_duration: int = UNLIMITED_DURATION,
+    ) -> TxResult:
+        """Set an operator's limits (the tenant's owner): the escrow it may still reserve through
+        opens and extends and its longest lease (defaults: no limit). Replaces any set before; an
+        ownership transfer lapses them. Set them before granting the operator in the registry."""
+        return self._send(
+            "setOperatorLimits", tenant_id, to_checksum_address(operator), allowance, max_duration
+        )
 
     def create_pool(
         self,
@@ -347,4 +376,4 @@ class _Erc20(_Bound):
         self._signer = signer
 
 
-__all__ = ["ERC20_ABI", "Escrow", "MarketClient", "Remaining"]
+__all__ = ["ERC20_ABI", "Escrow", "MarketClient", "OperatorLimits", "Remaining"]

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from offchain.chain._contract import TxResult, _Bound, _with_created
 from offchain.chain.decode import to_checksum as to_checksum_address
-from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
 from offchain.exceptions import NoSignerError, UnknownTenantError
-from offchain.mirror.entities import OperatorLimits, RegistrationPolicy, Tenant, TenantStatus
+from offchain.mirror.entities import RegistrationPolicy, Tenant, TenantStatus
 
 # ----------------------------------------------------------------------------------- records
 
@@ -21,26 +20,26 @@ from offchain.mirror.entities import OperatorLimits, RegistrationPolicy, Tenant,
 @dataclass(frozen=True, slots=True)
 class Authorization:
     """What the lease market asks before opening a lease: whether an account may act for the
-    Active tenant, the tenant's quota for one class, whether the pool's provider still holds
-    PROVIDER_ROLE, and the account's limits (unlimited for the owner, its grant's for an operator,
-    zeros when not authorized)."""
+    Active tenant, whether it is the owner (never limited), the tenant's operator epoch (the
+    generation of its grants, which keys an operator's limits in the market), the tenant's quota
+    for one class, and whether the pool's provider still holds PROVIDER_ROLE."""
 
     authorized: bool
+    owner: bool
+    operator_epoch: int
     max_units: int
     provider_active: bool
-    allowance: int
-    max_duration: int
 
 
 @dataclass(frozen=True, slots=True)
 class Membership:
     """A tenant's status and whether an account is its owner or an unexpired operator whatever
-    that status, with the account's limits (as in :class:`Authorization`)."""
+    that status, whether it is the owner, and the operator epoch (as in :class:`Authorization`)."""
 
     status: TenantStatus
     member: bool
-    allowance: int
-    max_duration: int
+    owner: bool
+    operator_epoch: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +105,6 @@ class RegistryClient(_Bound):
         """When the operator's grant expires (0: never granted or revoked)."""
         return int(self._call("operatorExpiry", tenant_id, to_checksum_address(operator)))
 
-    def operator_limits(self, tenant_id: int, operator: str) -> OperatorLimits:
-        """The grant's remaining allowance and longest lease (zeros without a current grant)."""
-        allowance, max_duration = self._call(
-            "operatorLimits", tenant_id, to_checksum_address(operator)
-        )
-        return OperatorLimits(allowance=int(allowance), max_duration=int(max_duration))
-
     def quota(self, tenant_id: int, resource_class: bytes) -> int:
         """The tenant's quota for a resource class."""
         return int(self._call("quota", tenant_id, resource_class))
@@ -128,9 +120,9 @@ class RegistryClient(_Bound):
     def authorization(
         self, tenant_id: int, account: str, resource_class: bytes, provider: str
     ) -> Authorization:
-        """``is_authorized``, the quota for ``resource_class``, whether ``provider`` holds
-        PROVIDER_ROLE and the account's limits, in one call (what ``openLease`` asks)."""
-        ok, units, active, allowance, max_duration = self._call(
+        """``is_authorized``, owner flag and operator epoch, the quota for ``resource_class`` and
+        whether ``provider`` holds PROVIDER_ROLE, in one call (what ``openLease`` asks)."""
+        ok, owner, epoch, units, active = self._call(
             "authorization",
             tenant_id,
             to_checksum_address(account),
@@ -139,23 +131,23 @@ class RegistryClient(_Bound):
         )
         return Authorization(
             authorized=bool(ok),
+            owner=bool(owner),
+            operator_epoch=int(epoch),
             max_units=int(units),
             provider_active=bool(active),
-            allowance=int(allowance),
-            max_duration=int(max_duration),
         )
 
     def membership(self, tenant_id: int, account: str) -> Membership:
         """The tenant's status and whether ``account`` is its owner or an unexpired operator
-        (whatever the status), with the account's limits."""
-        status, member, allowance, max_duration = self._call(
+        (whatever the status), whether it is the owner, and the operator epoch."""
+        status, member, owner, epoch = self._call(
             "membership", tenant_id, to_checksum_address(account)
         )
         return Membership(
             status=TenantStatus(status),
             member=bool(member),
-            allowance=int(allowance),
-            max_duration=int(max_duration),
+            owner=bool(owner),
+            operator_epoch=int(epoch),
         )
 
     def has_role(self, role: bytes, account: str) -> bool:
@@ -235,25 +227,11 @@ class RegistryClient(_Bound):
         """Accept a pending ownership proposal (the proposed owner)."""
         return self._send("acceptOwnership", tenant_id)
 
-    def grant_operator(
-        self,
-        tenant_id: int,
-        operator: str,
-        expires_at: int,
-        allowance: int = UNLIMITED_ALLOWANCE,
-        max_duration: int = UNLIMITED_DURATION,
-    ) -> TxResult:
-        """Grant an operator until ``expires_at`` (its owner), with the escrow it may reserve
-        through opens and extends and its longest lease (defaults: no limit). A re-grant replaces
-        expiry and limits."""
-        return self._send(
-            "grantOperator",
-            tenant_id,
-            to_checksum_address(operator),
-            expires_at,
-            allowance,
-            max_duration,
-        )
+    def grant_operator(self, tenant_id: int, operator: str, expires_at: int) -> TxResult:
+        """Grant an operator until ``expires_at`` (its owner); a re-grant replaces the expiry.
+        Its spending limits are the market's
+        (:meth:`~offchain.chain.market.MarketClient.set_operator_limits`): set them first."""
+        return self._send("grantOperator", tenant_id, to_checksum_address(operator), expires_at)
 
     def revoke_operator(self, tenant_id: int, operator: str) -> TxResult:
         """Revoke an operator (its owner)."""
@@ -307,7 +285,6 @@ class RegistryClient(_Bound):
 __all__ = [
     "Authorization",
     "Membership",
-    "OperatorLimits",
     "PendingAdmin",
     "PendingDelay",
     "RegistryClient",

@@ -15,6 +15,7 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 MARKET_ROLE = keccak(b"leasehold.role.market")
+ARBITER_ROLE = keccak(b"leasehold.role.arbiter")
 DEFAULT_ADMIN_ROLE = bytes(32)
 #: Each role id by its Solidity name (``Roles.sol``; OpenZeppelin's ``DEFAULT_ADMIN_ROLE``).
 ROLE_NAMES = {
@@ -23,7 +24,7 @@ ROLE_NAMES = {
     PROVIDER_ROLE: "PROVIDER_ROLE",
     MARKET_ROLE: "MARKET_ROLE",
 }
-#: An operator grant's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
+#: An operator's allowance that is never spent (``Limits.UNLIMITED_ALLOWANCE``).
 UNLIMITED_ALLOWANCE = 2**128 - 1
 #: An operator grant's longest lease that bounds nothing (``Limits.UNLIMITED_DURATION``).
 UNLIMITED_DURATION = 2**32 - 1

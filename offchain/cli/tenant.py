@@ -132,8 +132,8 @@ def tenant_show(env: Env, tenant_id: int, as_json: bool) -> None:
 
 def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int, list[Json]]:
     """Tenant id -> its current owner's grants (expired ones included, as ``--json`` shows
-    them), from the ``OperatorGranted`` logs and the registry's views (the registry keeps no list
-    of operators)."""
+    them), from the ``OperatorGranted`` logs, the registry's expiry and the market's limits (no
+    list of operators is kept on chain)."""
     granted = contract_events(env, "TenantRegistry", "OperatorGranted", tenant_id)
     pairs = sorted({(int(e.args[0]), str(e.args[1])) for e in granted})
 
@@ -141,7 +141,7 @@ def _operators(env: Env, client: Any, tenant_id: int | None = None) -> dict[int,
         # 0: revoked, or granted before the last ownership transfer (which lapses every grant)
         expires_at = client.registry.operator_expiry(tenant, operator)
         if expires_at:
-            limits = client.registry.operator_limits(tenant, operator)
+            limits = client.market.operator_limits(tenant, operator)
             return operator_json(operator, expires_at, limits)
         return None
 
@@ -256,8 +256,10 @@ def tenant_grant_operator(
     """Let ADDRESS act for the tenant until the grant expires (tenant owner).
 
     An operator opens, extends and releases leases and anchors data for the tenant. --allowance and
-    --max-duration bound what it commits; granting again replaces the expiry and both limits (the
-    new allowance is what it may still spend).
+    --max-duration bound what it commits: they are set in the lease market first (an omitted one is
+    unlimited), then the grant in the registry. Granting again replaces the expiry, and the limits
+    when either option is given (the new allowance is what it may still spend); without them the
+    limits set before stay. An ownership transfer lapses grants and limits.
     """
     from offchain.chain.values import parse_address
 
@@ -279,13 +281,16 @@ def tenant_grant_operator(
             f"the largest uint40 expiresAt ({2**40 - 1}); at most {2**40 - 1 - now} seconds",
             param_hint="'--for'",
         )
-    result = client.registry.grant_operator(
-        tenant_id,
-        parse_address(operator, "operator"),
-        now + duration,
-        UNLIMITED_ALLOWANCE if allowance is None else allowance,
-        UNLIMITED_DURATION if max_duration is None else max_duration,
-    )
+    address = parse_address(operator, "operator")
+    if allowance is not None or max_duration is not None:
+        # Limits first: no block sees the grant without them.
+        client.market.set_operator_limits(
+            tenant_id,
+            address,
+            UNLIMITED_ALLOWANCE if allowance is None else allowance,
+            UNLIMITED_DURATION if max_duration is None else max_duration,
+        )
+    result = client.registry.grant_operator(tenant_id, address, now + duration)
     limits = [
         f"allowance {allowance}" if allowance is not None else "",
         f"leases up to {show_duration(max_duration)}" if max_duration is not None else "",

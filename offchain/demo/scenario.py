@@ -146,10 +146,11 @@ def run(
     now = int(w3.eth.get_block("latest")["timestamp"])
     say("acme: its operator may reserve up to 0.01 ETH of escrow, in leases of a day at most")
     tx(
-        acme.registry.grant_operator(
-            result.tenants["acme"], acct["acme_operator"], now + 30 * DAY, ETHER // 100, DAY
+        acme.market.set_operator_limits(
+            result.tenants["acme"], acct["acme_operator"], ETHER // 100, DAY
         )
     )
+    tx(acme.registry.grant_operator(result.tenants["acme"], acct["acme_operator"], now + 30 * DAY))
 
     say("providers: three pools (H100 GPUs, vCPUs, storage)")
     pools = (

@@ -30,7 +30,13 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
 from offchain.chain.decode import canonical_type, contract_abi, keccak256, to_checksum
-from offchain.chain.values import ADMIN_ROLE, MARKET_ROLE, PROVIDER_ROLE
+from offchain.chain.values import (
+    ADMIN_ROLE,
+    MARKET_ROLE,
+    PROVIDER_ROLE,
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_DURATION,
+)
 from offchain.exceptions import RpcError, StaleViewError
 from offchain.mirror.entities import Account, Anchor, Kind, Lease, OperatorLimits, Pool, Tenant
 from offchain.mirror.journal import ZERO_HEAD
@@ -380,7 +386,7 @@ class Auditor:
                 table,
                 key,
                 expected_limits,
-                [self._call("TenantRegistry", "operatorLimits", *key)],
+                [self._call("LeaseMarket", "operatorLimits", *key)],
                 operator_limits,
             )
         if kind == Kind.PAYOUT:
@@ -469,7 +475,7 @@ _BALANCE_OF = _Function(
 def _mirrored(s: MirrorState, kind: Kind, key: Any) -> Any:
     """The mirror's value for one audited key, defaults filled in as the contracts' views do."""
     if kind == Kind.OPERATOR_LIMITS:
-        return s.operator_limits.get(key) or OperatorLimits(0, 0)
+        return s.operator_limits.get(key) or OperatorLimits(UNLIMITED_ALLOWANCE, UNLIMITED_DURATION)
     if kind == Kind.PAYOUT:
         return s.payouts.get(key) or key
     if kind == Kind.PENDING_HANDOVER:

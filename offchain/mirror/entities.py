@@ -111,9 +111,9 @@ class Tenant:
 
 @dataclass(frozen=True, slots=True)
 class OperatorLimits:
-    """An operator grant's limits as ``TenantRegistry.operatorLimits`` returns them: the allowance
-    it may still reserve and its longest lease (``UNLIMITED_*`` sentinels: no limit; zeros: no
-    current grant)."""
+    """An operator's limits as ``LeaseMarket.operatorLimits`` returns them: the allowance it may
+    still reserve and its longest lease, as the tenant's current owner set them (``UNLIMITED_*``
+    sentinels: no limit, also when that owner set none)."""
 
     allowance: int
     max_duration: int

@@ -154,7 +154,8 @@ def _ownership_transferred(state: MirrorState, ev: Event) -> Deltas:
     t = state.tenants.get(tenant_id) or _unknown(ev, "tenant", tenant_id)
     new = Tenant(t.tenant_id, new_owner, t.status, t.created_at, t.metadata_uri, t.metadata_hash)
     changes: Deltas = [(_TENANT, tenant_id, t, new)]
-    # Every grant of the previous owner lapses with the transfer (the registry's operator epoch).
+    # Every grant of the previous owner lapses with the transfer (the registry's operator epoch),
+    # and so do the limits it set in the market (keyed by that epoch).
     # The table, not the operator index: a backfill chunk updates indexes only at its end. Transfers
     # are rare, so one pass over the operators is cheap enough.
     lapsed = sorted(key for key in state.operators if key[0] == tenant_id)
@@ -165,30 +166,31 @@ def _ownership_transferred(state: MirrorState, ev: Event) -> Deltas:
     return changes
 
 
-@_handles("TenantRegistry.OperatorGranted", "tenantId operator expiresAt allowance maxDuration seq")
+@_handles("TenantRegistry.OperatorGranted", "tenantId operator expiresAt seq")
 def _operator_granted(state: MirrorState, ev: Event) -> Deltas:
-    tenant_id, operator, expires_at, allowance, max_duration, _ = ev.args
+    tenant_id, operator, expires_at, _ = ev.args
     key = (tenant_id, operator)
-    # A re-grant replaces expiry and both limits (ERC-20 ``approve``: not added to what is left).
-    return [
-        (_OPERATOR, key, state.operators.get(key), expires_at),
-        (
-            _OPERATOR_LIMITS,
-            key,
-            state.operator_limits.get(key),
-            OperatorLimits(allowance, max_duration),
-        ),
-    ]
+    # A re-grant replaces the expiry; the limits are the market's and stay as they are.
+    return [(_OPERATOR, key, state.operators.get(key), expires_at)]
 
 
-@_handles("TenantRegistry.OperatorAllowanceSpent", "tenantId operator amount remaining seq")
+@_handles("LeaseMarket.OperatorLimitsSet", "tenantId operator allowance maxDuration seq")
+def _operator_limits_set(state: MirrorState, ev: Event) -> Deltas:
+    tenant_id, operator, allowance, max_duration, _ = ev.args
+    key = (tenant_id, operator)
+    # Replaces both limits (ERC-20 ``approve``: not added to what is left).
+    new = OperatorLimits(allowance, max_duration)
+    return [(_OPERATOR_LIMITS, key, state.operator_limits.get(key), new)]
+
+
+@_handles("LeaseMarket.OperatorAllowanceSpent", "tenantId operator amount remaining seq")
 def _operator_allowance_spent(state: MirrorState, ev: Event) -> Deltas:
     tenant_id, operator, _, remaining, _ = ev.args
     key = (tenant_id, operator)
     limits = state.operator_limits.get(key)
     if limits is None:
         raise MirrorStateError(
-            ev.spec.name, ev.block_number, f"no grant of {operator} in tenant {tenant_id}"
+            ev.spec.name, ev.block_number, f"no limits of {operator} in tenant {tenant_id}"
         )
     return [(_OPERATOR_LIMITS, key, limits, OperatorLimits(remaining, limits.max_duration))]
 
@@ -197,10 +199,8 @@ def _operator_allowance_spent(state: MirrorState, ev: Event) -> Deltas:
 def _operator_revoked(state: MirrorState, ev: Event) -> Deltas:
     tenant_id, operator, _ = ev.args
     key = (tenant_id, operator)
-    return [
-        (_OPERATOR, key, state.operators.get(key), None),
-        (_OPERATOR_LIMITS, key, state.operator_limits.get(key), None),
-    ]
+    # The market keeps the limits the owner set (a re-grant finds them again).
+    return [(_OPERATOR, key, state.operators.get(key), None)]
 
 
 @_handles("TenantRegistry.QuotaSet", "tenantId resourceClass maxUnits seq")

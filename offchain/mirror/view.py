@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from offchain.chain.decode import to_checksum
+from offchain.chain.values import UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
 from offchain.exceptions import StaleViewError, UnknownLeaseError
 from offchain.mirror.entities import (
     END_BUCKET_SECONDS,
@@ -109,8 +110,9 @@ class View:
         return self._get(self._s.operators, (tenant_id, to_checksum(operator))) or 0
 
     def operator_limits(self, tenant_id: int, operator: str) -> OperatorLimits:
-        """The grant's remaining allowance and longest lease (zeros without a current grant;
-        an expired grant keeps its limits, as ``TenantRegistry.operatorLimits`` reports them)."""
+        """The operator's remaining allowance and longest lease as the tenant's current owner set
+        them in the market (unlimited when it set none), as ``LeaseMarket.operatorLimits``
+        reports them whether the operator is granted or not."""
         return self._get(self._s.operator_limits, (tenant_id, to_checksum(operator))) or _NO_LIMITS
 
     def quota(self, tenant_id: int, resource_class: bytes) -> int:
@@ -297,4 +299,4 @@ class View:
 
 
 _EMPTY_ACCOUNT: Final = Account()
-_NO_LIMITS: Final = OperatorLimits(0, 0)
+_NO_LIMITS: Final = OperatorLimits(UNLIMITED_ALLOWANCE, UNLIMITED_DURATION)

@@ -58,7 +58,7 @@ def test_the_openapi_document_declares_the_route_its_pattern_and_its_422(api):
 
 def test_tenants_carry_their_operators_grants(api, chain_client):
     operator = dev_account(4).address
-    limits = chain_client.registry.operator_limits(1, operator)
+    limits = chain_client.market.operator_limits(1, operator)
     assert api.get("/tenants/1").json()["operators"] == [
         {
             "operator": operator,

@@ -72,7 +72,7 @@ def tenant_json(chain_client: Any) -> Any:
     def read(tenant_id: int) -> Any:
         registry = chain_client.registry
         grants = [
-            OperatorOut.of(a, expiry, registry.operator_limits(tenant_id, a))
+            OperatorOut.of(a, expiry, chain_client.market.operator_limits(tenant_id, a))
             for a, expiry in ((a, registry.operator_expiry(tenant_id, a)) for a in DEV_ADDRESSES)
             if expiry
         ]

@@ -17,7 +17,7 @@ def test_tenant_show_json_equals_the_registry_view(leasehold, tenant_json):
 
 def test_tenant_show_json_lists_the_operators_grant(leasehold, chain_client):
     operator = dev_account(4).address
-    limits = chain_client.registry.operator_limits(1, operator)
+    limits = chain_client.market.operator_limits(1, operator)
     [grant] = leasehold("tenant", "show", "1", "--json").json()["operators"]
     assert grant == {
         "operator": operator,

@@ -61,6 +61,7 @@ def test_deploy_writes_a_manifest_the_client_accepts(leasehold, fresh, tmp_path)
         "TenantRegistry",
         "DataAnchor",
         "LeaseMarket",
+        "UsageLedger",
     }
     fresh.manifest_path = manifest
     assert fresh.client().registry.tenant_count() == 0

@@ -10,7 +10,7 @@ from eth_account import Account
 
 from offchain.chain.client import Addresses, LeaseholdClient
 from offchain.chain.manifest import packaged_abi_sha256
-from offchain.chain.values import MARKET_ROLE, PROVIDER_ROLE, resource_class
+from offchain.chain.values import PROVIDER_ROLE, resource_class
 
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = resource_class("gpu.h100")
@@ -54,7 +54,6 @@ def contracts(project, admin, provider):
     anchor = project.DataAnchor.deploy(registry, sender=admin)
     market = project.LeaseMarket.deploy(registry, "0x" + "00" * 20, sender=admin)
     registry.grantRole(PROVIDER_ROLE, provider, sender=admin)
-    registry.grantRole(MARKET_ROLE, market, sender=admin)  # it spends operators' allowances
     return {"TenantRegistry": registry, "DataAnchor": anchor, "LeaseMarket": market}
 
 

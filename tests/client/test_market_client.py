@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from offchain.chain.market import CloseReason, Escrow, LeaseStatus, Pool, PoolStatus
-from offchain.chain.values import PROVIDER_ROLE, ZERO_ADDRESS, resource_class
+from offchain.chain.values import (
+    PROVIDER_ROLE,
+    UNLIMITED_ALLOWANCE,
+    UNLIMITED_DURATION,
+    ZERO_ADDRESS,
+    resource_class,
+)
 from offchain.exceptions import ContractRevertError, UnknownLeaseError, UnknownPoolError
 from offchain.mirror.entities import OperatorLimits
 
@@ -208,10 +214,11 @@ def test_an_operator_spends_its_allowance_and_is_named_the_opener(
     as_owner, as_operator, client, funded, pool_id, operator, tenant_owner, w3
 ):
     expiry = w3.eth.get_block("latest")["timestamp"] + 10 * HOUR
-    as_owner.registry.grant_operator(funded, operator.address, expiry, 3 * PRICE * HOUR, 2 * HOUR)
+    as_owner.market.set_operator_limits(funded, operator.address, 3 * PRICE * HOUR, 2 * HOUR)
+    as_owner.registry.grant_operator(funded, operator.address, expiry)
     by_operator = as_operator.market.open_lease(funded, pool_id, 1, HOUR).created
     by_owner = as_owner.market.open_lease(funded, pool_id, 1, HOUR).created
-    assert client.registry.operator_limits(funded, operator.address) == OperatorLimits(
+    assert client.market.operator_limits(funded, operator.address) == OperatorLimits(
         2 * PRICE * HOUR, 2 * HOUR
     )
     assert client.market.lease_opener(by_operator) == operator.address
@@ -222,10 +229,17 @@ def test_an_operator_beyond_its_longest_lease_is_refused(
     as_owner, as_operator, funded, pool_id, operator, w3
 ):
     expiry = w3.eth.get_block("latest")["timestamp"] + 10 * HOUR
-    as_owner.registry.grant_operator(funded, operator.address, expiry, max_duration=HOUR)
+    as_owner.market.set_operator_limits(funded, operator.address, max_duration=HOUR)
+    as_owner.registry.grant_operator(funded, operator.address, expiry)
     with pytest.raises(ContractRevertError) as caught:
         as_operator.market.open_lease(funded, pool_id, 1, 2 * HOUR)
     assert caught.value.error == "MarketOperatorDurationExceeded"
+
+
+def test_an_operator_without_limits_set_is_unlimited(client, funded, stranger):
+    assert client.market.operator_limits(funded, stranger.address) == OperatorLimits(
+        UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+    )
 
 
 def test_the_opener_of_an_unknown_lease_is_an_unknown_lease_error(client):

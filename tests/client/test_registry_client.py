@@ -9,7 +9,6 @@ import pytest
 from offchain.chain.registry import (
     Authorization,
     Membership,
-    OperatorLimits,
     PendingDelay,
     RegistrationPolicy,
     Tenant,
@@ -18,8 +17,6 @@ from offchain.chain.registry import (
 from offchain.chain.values import (
     ADMIN_ROLE,
     PROVIDER_ROLE,
-    UNLIMITED_ALLOWANCE,
-    UNLIMITED_DURATION,
     resource_class,
 )
 from offchain.exceptions import ContractRevertError, UnknownTenantError
@@ -128,11 +125,7 @@ def test_operator_grant_authorizes_until_revoked(as_owner, client, tenant_id, op
 def test_authorization_returns_the_quota_with_the_answer(client, tenant_id, tenant_owner, provider):
     answer = client.registry.authorization(tenant_id, tenant_owner.address, GPU, provider.address)
     assert answer == Authorization(
-        authorized=True,
-        max_units=8,
-        provider_active=True,
-        allowance=UNLIMITED_ALLOWANCE,
-        max_duration=UNLIMITED_DURATION,
+        authorized=True, owner=True, operator_epoch=0, max_units=8, provider_active=True
     )
 
 
@@ -143,15 +136,13 @@ def test_authorization_says_whether_the_pools_provider_is_active(
     assert (answer.authorized, answer.provider_active) == (True, False)
 
 
-def test_a_grant_carries_its_limits_into_every_view(as_owner, client, tenant_id, operator, w3):
+def test_an_operator_is_a_member_but_not_the_owner(as_owner, client, tenant_id, operator, w3):
     expiry = w3.eth.get_block("latest")["timestamp"] + 3600
-    as_owner.registry.grant_operator(tenant_id, operator.address, expiry, 5_000, 7_200)
-    limits = OperatorLimits(allowance=5_000, max_duration=7_200)
-    assert client.registry.operator_limits(tenant_id, operator.address) == limits
+    as_owner.registry.grant_operator(tenant_id, operator.address, expiry)
     answer = client.registry.authorization(tenant_id, operator.address, GPU, operator.address)
-    assert (answer.authorized, answer.allowance, answer.max_duration) == (True, 5_000, 7_200)
+    assert (answer.authorized, answer.owner, answer.operator_epoch) == (True, False, 0)
     assert client.registry.membership(tenant_id, operator.address) == Membership(
-        status=TenantStatus.ACTIVE, member=True, allowance=5_000, max_duration=7_200
+        status=TenantStatus.ACTIVE, member=True, owner=False, operator_epoch=0
     )
 
 
@@ -160,15 +151,11 @@ def test_membership_of_a_suspended_tenant_keeps_its_members(
 ):
     as_admin.registry.suspend(tenant_id, 3)
     assert client.registry.membership(tenant_id, tenant_owner.address) == Membership(
-        TenantStatus.SUSPENDED, True, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+        TenantStatus.SUSPENDED, True, True, 0
     )
     assert client.registry.membership(tenant_id, stranger.address) == Membership(
-        TenantStatus.SUSPENDED, False, 0, 0
+        TenantStatus.SUSPENDED, False, False, 0
     )
-
-
-def test_an_operator_without_a_grant_has_no_limits(client, tenant_id, stranger):
-    assert client.registry.operator_limits(tenant_id, stranger.address) == OperatorLimits(0, 0)
 
 
 def test_ownership_moves_when_the_proposed_owner_accepts(

@@ -27,11 +27,6 @@ from eth_hash.auto import keccak
 
 from offchain.mirror.journal import JournalState
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
-
 ADMIN_ROLE = keccak(b"leasehold.role.admin")
 PROVIDER_ROLE = keccak(b"leasehold.role.provider")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
@@ -110,9 +105,7 @@ def other_tenant_id(registry, other_owner, tenant_id):
 def operator_expiry(registry, tenant_id, tenant_owner, operator, chain):
     """``operator`` is granted on ``tenant_id`` until a year from now; returns the expiry."""
     expiry = int(chain.blocks.head.timestamp) + YEAR
-    registry.grantOperator(
-        tenant_id, operator, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-    )
+    registry.grantOperator(tenant_id, operator, expiry, sender=tenant_owner)
     return expiry
 
 

@@ -12,11 +12,6 @@ import pytest
 
 from offchain.anchoring.merkle import process_proof
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
-
 pytestmark = pytest.mark.anvil
 
 ANCHOR_BUDGET = 58_000
@@ -104,8 +99,6 @@ def test_granting_a_new_operator_fits_its_budget(
 ):
     expiry = int(chain.blocks.head.timestamp) + 365 * 24 * 3600
 
-    receipt = registry.grantOperator(
-        tenant_id, stranger, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-    )
+    receipt = registry.grantOperator(tenant_id, stranger, expiry, sender=tenant_owner)
 
     assert receipt.gas_used <= GRANT_OPERATOR_BUDGET

@@ -14,11 +14,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
-
 ACTIVE, SUSPENDED = 2, 3
 DIGESTS = [hashlib.sha256(f"file-{i}".encode()).digest() for i in range(6)]
 
@@ -162,8 +157,6 @@ def test_anchoring_matches_a_model_over_random_sequences(
                 tenant,
                 operator,
                 expiry,
-                UNLIMITED_ALLOWANCE,
-                UNLIMITED_DURATION,
                 sender=owners[tenant],
             )
             self.operators[(tenant, operator.address)] = expiry

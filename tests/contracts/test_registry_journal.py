@@ -11,11 +11,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
-
 NONE, PENDING, ACTIVE, SUSPENDED, CLOSED = range(5)
 OPEN, APPROVAL = 0, 1
 GPU = b"gpu.h100".ljust(32, b"\x00")
@@ -38,8 +33,6 @@ def test_each_journaled_event_carries_the_next_seq_and_the_head_follows_the_logs
             first,
             operator,
             now() + HOUR,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=tenant_owner,
         ),
         registry.setQuota(first, GPU, 8, sender=admin),
@@ -154,8 +147,6 @@ def test_registry_matches_a_model_over_random_sequences(
                 tenant,
                 people[who],
                 expiry,
-                UNLIMITED_ALLOWANCE,
-                UNLIMITED_DURATION,
                 sender=owner or admin,
                 ok=ok,
             )

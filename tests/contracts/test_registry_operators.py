@@ -11,11 +11,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
-
 PENDING, ACTIVE, SUSPENDED, CLOSED = 1, 2, 3, 4
 ZERO = "0x0000000000000000000000000000000000000000"
 HOUR = 3600
@@ -27,9 +22,7 @@ HOUR = 3600
 def test_owner_grants_an_operator_until_an_expiry(registry, tenant_owner, operator, tenant_id, now):
     expiry = now() + HOUR
 
-    registry.grantOperator(
-        tenant_id, operator, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-    )
+    registry.grantOperator(tenant_id, operator, expiry, sender=tenant_owner)
 
     assert registry.operatorExpiry(tenant_id, operator) == expiry
     assert registry.isAuthorized(tenant_id, operator)
@@ -41,9 +34,7 @@ def test_grant_operator_emits_operator_granted(
     expiry = now() + HOUR
     seq = registry.journal()[0] + 1
 
-    receipt = registry.grantOperator(
-        tenant_id, operator, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-    )
+    receipt = registry.grantOperator(tenant_id, operator, expiry, sender=tenant_owner)
 
     assert events(receipt, registry) == [
         expect(
@@ -51,8 +42,6 @@ def test_grant_operator_emits_operator_granted(
             tenantId=tenant_id,
             operator=operator,
             expiresAt=expiry,
-            allowance=UNLIMITED_ALLOWANCE,
-            maxDuration=UNLIMITED_DURATION,
             seq=seq,
         )
     ]
@@ -66,8 +55,6 @@ def test_a_regrant_replaces_the_expiry(
         tenant_id,
         operator,
         operator_expiry + delta,
-        UNLIMITED_ALLOWANCE,
-        UNLIMITED_DURATION,
         sender=tenant_owner,
     )
 
@@ -80,9 +67,7 @@ def test_owner_grants_operators_while_pending_or_suspended(
 ):
     tenant = tenant_in(status, tenant_owner)
 
-    registry.grantOperator(
-        tenant, operator, now() + HOUR, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-    )
+    registry.grantOperator(tenant, operator, now() + HOUR, sender=tenant_owner)
 
     assert registry.operatorExpiry(tenant, operator) > 0
 
@@ -100,8 +85,6 @@ def test_granting_with_an_expiry_not_in_the_future_reverts(
             tenant_id,
             operator,
             block_time + offset,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=tenant_owner,
         )
 
@@ -112,8 +95,6 @@ def test_granting_the_zero_address_reverts(registry, tenant_owner, tenant_id, no
             tenant_id,
             ZERO,
             now() + HOUR,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=tenant_owner,
         )
 
@@ -128,17 +109,13 @@ def test_granting_for_a_closed_tenant_reverts(
             tenant,
             operator,
             now() + HOUR,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=tenant_owner,
         )
 
 
 def test_granting_for_an_unknown_tenant_reverts(registry, tenant_owner, operator, now, reverts):
     with reverts(registry.RegistryUnknownTenant, tenantId=99):
-        registry.grantOperator(
-            99, operator, now() + HOUR, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=tenant_owner
-        )
+        registry.grantOperator(99, operator, now() + HOUR, sender=tenant_owner)
 
 
 @pytest.mark.parametrize("who", ["admin", "operator", "stranger", "other_owner"])
@@ -152,8 +129,6 @@ def test_only_the_owner_grants_operators(
             tenant_id,
             stranger,
             now() + HOUR,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=account,
         )
 
@@ -295,8 +270,6 @@ def test_an_operator_is_authorized_exactly_until_its_expiry(
             tenant_id,
             operator,
             start + lifetime,
-            UNLIMITED_ALLOWANCE,
-            UNLIMITED_DURATION,
             sender=tenant_owner,
         )
         if elapsed:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-UNLIMITED_ALLOWANCE = (
-    2**128 - 1
-)  # Limits.UNLIMITED_ALLOWANCE: an operator grant without a spending cap
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-UNLIMITED_DURATION = 2**32 - 1  # Limits.UNLIMITED_DURATION: without a longest lease
 
 PENDING, ACTIVE, SUSPENDED, CLOSED = 1, 2, 3, 4
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -293,8 +289,6 @@ def test_an_operator_the_old_owner_granted_itself_loses_its_rights_at_the_transf
         tenant_id,
         tenant_owner,
         now() + 10**8,
-        UNLIMITED_ALLOWANCE,
-        UNLIMITED_DURATION,
         sender=tenant_owner,
     )
 
@@ -318,9 +312,7 @@ def test_the_new_owner_grants_operators_of_its_own(
     _transfer(registry, tenant_id, tenant_owner, other_owner)
     expiry = now() + 3600
 
-    registry.grantOperator(
-        tenant_id, operator, expiry, UNLIMITED_ALLOWANCE, UNLIMITED_DURATION, sender=other_owner
-    )
+    registry.grantOperator(tenant_id, operator, expiry, sender=other_owner)
 
     assert registry.isAuthorized(tenant_id, operator)
     assert registry.operatorExpiry(tenant_id, operator) == expiry

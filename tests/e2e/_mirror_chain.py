@@ -168,9 +168,11 @@ class Driver:
             self.registry.revokeOperator(tid, op, sender=owner)
         else:
             expiry = self._now() + self.rng.randint(100, 10**6)
-            allowance = self.rng.choice([UNLIMITED_ALLOWANCE, 0, 10**15, 10**17])
-            longest = self.rng.choice([UNLIMITED_DURATION, 600, 7200])
-            self.registry.grantOperator(tid, op, expiry, allowance, longest, sender=owner)
+            if op != owner and self.rng.random() < 0.7:  # the market's limits, before the grant
+                allowance = self.rng.choice([UNLIMITED_ALLOWANCE, 0, 10**15, 10**17])
+                longest = self.rng.choice([UNLIMITED_DURATION, 600, 7200])
+                self.market.setOperatorLimits(tid, op, allowance, longest, sender=owner)
+            self.registry.grantOperator(tid, op, expiry, sender=owner)
             self.operators.setdefault(tid, []).append(op)
 
     def quota(self) -> None:

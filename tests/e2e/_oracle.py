@@ -131,7 +131,7 @@ def _chain_side(
         for who in people:
             out["operator", tid, who] = (
                 call(reg.operatorExpiry(tid, who)),
-                *call(reg.operatorLimits(tid, who)),
+                *call(mkt.operatorLimits(tid, who)),
             )
         for rc in CLASSES:
             out["quota", tid, rc] = call(reg.quota(tid, rc))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _mirror_chain import ADMIN_DELAY, MARKET_ROLE, PROVIDER_ROLE, ZERO, fast_config
+from _mirror_chain import ADMIN_DELAY, PROVIDER_ROLE, ZERO, fast_config
 from _oracle import assert_mirror_equals_chain
 
 from offchain.chain.abi import CONTRACTS
@@ -63,7 +63,6 @@ def contracts(project: Any, admin: Any, provider: Any) -> dict[str, Any]:
     anchor = project.DataAnchor.deploy(registry, sender=admin)
     market = project.LeaseMarket.deploy(registry, ZERO, sender=admin)
     registry.grantRole(PROVIDER_ROLE, provider, sender=admin)
-    registry.grantRole(MARKET_ROLE, market, sender=admin)  # it spends operators' allowances
     return {"TenantRegistry": registry, "DataAnchor": anchor, "LeaseMarket": market}
 
 

@@ -79,15 +79,15 @@ def cli_json(stack: Stack, capsys: pytest.CaptureFixture[str], *args: str) -> An
     return json.loads(out.out)
 
 
-def _grants(reader: Any, tenant_id: int) -> list[OperatorOut]:
+def _grants(registry: Any, market: Any, tenant_id: int) -> list[OperatorOut]:
     """The tenant's operator grants among the scenario's accounts, read one by one (the chain's
-    views or the mirror's)."""
+    views or the mirror's: the registry's expiry, the market's limits)."""
     grants = []
     for index in ROLES.values():
         address = dev_account(index).address
-        expires_at = reader.operator_expiry(tenant_id, address)
+        expires_at = registry.operator_expiry(tenant_id, address)
         if expires_at:
-            limits = reader.operator_limits(tenant_id, address)
+            limits = market.operator_limits(tenant_id, address)
             grants.append(OperatorOut.of(address, expires_at, limits))
     return grants
 
@@ -95,13 +95,14 @@ def _grants(reader: Any, tenant_id: int) -> list[OperatorOut]:
 def test_tenants_agree_across_chain_cli_api_and_mirror(stack, chain, mirror_view, capsys):
     granted = 0
     for tenant in chain.registry.tenants():
-        grants = _grants(chain.registry, tenant.tenant_id)
+        grants = _grants(chain.registry, chain.market, tenant.tenant_id)
         granted += len(grants)
         expected = dump(TenantOut.of(tenant, grants))
         assert cli_json(stack, capsys, "tenant", "show", str(tenant.tenant_id)) == expected
         assert stack.get(f"/tenants/{tenant.tenant_id}") == expected
         mirrored = TenantOut.of(
-            mirror_view.tenant(tenant.tenant_id), _grants(mirror_view, tenant.tenant_id)
+            mirror_view.tenant(tenant.tenant_id),
+            _grants(mirror_view, mirror_view, tenant.tenant_id),
         )
         assert dump(mirrored) == expected
         escrow = dump(EscrowOut.of(tenant.tenant_id, chain.market.escrow(tenant.tenant_id)))
@@ -205,7 +206,7 @@ def test_provider_b_named_its_treasury_which_was_paid(stack, chain, mirror_view)
     [
         ("PayoutAddressSet", "payout"),
         ("OperatorAllowanceSpent", "operator_limits"),
-        ("OperatorGranted", "operator_limits"),
+        ("OperatorLimitsSet", "operator_limits"),
     ],
 )
 def test_audit_catches_a_mirror_that_dropped_a_new_event(stack, dropped, table):
@@ -225,7 +226,7 @@ def test_audit_catches_a_mirror_that_dropped_a_new_event(stack, dropped, table):
             state.operator_limits[(acme, operator)] = type(limits)(
                 limits.allowance + 1, limits.max_duration
             )
-        else:  # the grant's limits only (its expiry still lists the operator)
+        else:  # the market's limits only (the registry's grant still lists the operator)
             del state.operator_limits[(acme, operator)]
         state.end(state.number, state.block_hash)
         report = mirror.audit()

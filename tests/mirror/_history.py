@@ -35,7 +35,7 @@ class _Lease:
 class Model:
     tenants: dict[int, list[Any]] = field(default_factory=dict)  # id -> [owner, status]
     operators: set[tuple[int, str]] = field(default_factory=set)
-    allowances: dict[tuple[int, str], int] = field(default_factory=dict)  # current grants
+    allowances: dict[tuple[int, str], int] = field(default_factory=dict)  # limits set by owners
     roles: set[str] = field(default_factory=set)
     anchors: dict[bytes, bool] = field(default_factory=dict)  # digest -> revoked
     free: dict[int, int] = field(default_factory=dict)
@@ -129,21 +129,27 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
     elif choice == 4:
         op = rng.choice(ACCOUNTS)
         if (tid, op) in m.operators and rng.random() < 0.5:
-            m.operators.discard((tid, op))
-            m.allowances.pop((tid, op), None)
+            m.operators.discard((tid, op))  # the market keeps its limits
             logs.event("TenantRegistry", "OperatorRevoked", tenantId=tid, operator=op)
         else:
             m.operators.add((tid, op))
-            allowance = rng.choice([UNLIMITED_ALLOWANCE, 0, rng.randint(1, 10**20)])
-            m.allowances[(tid, op)] = allowance
+            if rng.random() < 0.5:  # limits in the market first, as the client does
+                allowance = rng.choice([UNLIMITED_ALLOWANCE, 0, rng.randint(1, 10**20)])
+                m.allowances[(tid, op)] = allowance
+                logs.event(
+                    "LeaseMarket",
+                    "OperatorLimitsSet",
+                    tenantId=tid,
+                    operator=op,
+                    allowance=allowance,
+                    maxDuration=rng.choice([UNLIMITED_DURATION, 0, rng.randint(1, 10**6)]),
+                )
             logs.event(
                 "TenantRegistry",
                 "OperatorGranted",
                 tenantId=tid,
                 operator=op,
                 expiresAt=m.now + rng.randint(1, 10**6),
-                allowance=allowance,
-                maxDuration=rng.choice([UNLIMITED_DURATION, 0, rng.randint(1, 10**6)]),
             )
     elif choice == 5:
         logs.event(
@@ -323,7 +329,7 @@ def _one(rng: random.Random, logs: Logs, m: Model) -> None:
             amount = rng.randint(1, m.allowances[key])
             m.allowances[key] -= amount
             logs.event(
-                "TenantRegistry",
+                "LeaseMarket",
                 "OperatorAllowanceSpent",
                 tenantId=key[0],
                 operator=key[1],

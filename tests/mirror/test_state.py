@@ -265,12 +265,19 @@ def _grant(
     operator: str,
     *,
     expires_at: int = NOW + 100,
-    allowance: int = UNLIMITED_ALLOWANCE,
-    max_duration: int = UNLIMITED_DURATION,
 ) -> dict[str, Any]:
     return logs.event(
         "TenantRegistry", "OperatorGranted", tenantId=tenant_id, operator=operator,
-        expiresAt=expires_at, allowance=allowance, maxDuration=max_duration,
+        expiresAt=expires_at,
+    )  # fmt: skip
+
+
+def _limits(
+    logs: Logs, tenant_id: int, operator: str, allowance: int, max_duration: int
+) -> dict[str, Any]:
+    return logs.event(
+        "LeaseMarket", "OperatorLimitsSet", tenantId=tenant_id, operator=operator,
+        allowance=allowance, maxDuration=max_duration,
     )  # fmt: skip
 
 
@@ -649,20 +656,22 @@ def test_earnings_paid_to_a_payout_address_debit_the_provider(state, logs):
 # ------------------------------------------------------------------- operator limits and openers
 
 
-def test_a_grant_stores_its_limits_and_a_regrant_replaces_them(state, logs):
-    run(state, logs, register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60))
+def test_limits_set_in_the_market_are_stored_and_replaced_not_by_a_regrant(state, logs):
+    run(state, logs, register(logs), _limits(logs, 1, OPERATOR, 500, 60), _grant(logs, 1, OPERATOR))
     assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(500, 60)
-    run(state, logs, _grant(logs, 1, OPERATOR))
-    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(
+    run(state, logs, _grant(logs, 1, OPERATOR, expires_at=NOW + 200))
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(500, 60)
+    run(state, logs, _limits(logs, 1, OPERATOR, UNLIMITED_ALLOWANCE, 90))
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(UNLIMITED_ALLOWANCE, 90)
+    assert state.view().operator_limits(1, OTHER) == OperatorLimits(
         UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
     )
-    assert state.view().operator_limits(1, OTHER) == OperatorLimits(0, 0)
 
 
 def test_spending_sets_the_remaining_allowance_and_keeps_the_longest_lease(state, logs):
-    run(state, logs, register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60))
+    run(state, logs, register(logs), _limits(logs, 1, OPERATOR, 500, 60), _grant(logs, 1, OPERATOR))
     spent = logs.event(
-        "TenantRegistry",
+        "LeaseMarket",
         "OperatorAllowanceSpent",
         tenantId=1,
         operator=OPERATOR,
@@ -673,37 +682,39 @@ def test_spending_sets_the_remaining_allowance_and_keeps_the_longest_lease(state
     assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(380, 60)
 
 
-def test_spending_the_allowance_of_an_unknown_grant_is_refused(state, logs):
+def test_spending_the_allowance_of_unknown_limits_is_refused(state, logs):
     run(state, logs, register(logs))
     spent = logs.event(
-        "TenantRegistry",
+        "LeaseMarket",
         "OperatorAllowanceSpent",
         tenantId=1,
         operator=OPERATOR,
         amount=1,
         remaining=0,
     )
-    with pytest.raises(MirrorStateError, match="no grant"):
+    with pytest.raises(MirrorStateError, match="no limits"):
         apply(state, logs.decoded(spent))
 
 
+def test_revoking_keeps_the_limits_the_market_keeps(state, logs):
+    run(state, logs, register(logs), _limits(logs, 1, OPERATOR, 500, 60), _grant(logs, 1, OPERATOR))
+    run(state, logs, logs.event("TenantRegistry", "OperatorRevoked", tenantId=1, operator=OPERATOR))
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(500, 60)
+
+
 @pytest.mark.parametrize("mode", ["block by block", "backfill chunk"])
-@pytest.mark.parametrize("end", ["revoke", "transfer"])
-def test_revoking_or_transferring_drops_the_limits(state, logs, mode, end):
-    entries = [register(logs), _grant(logs, 1, OPERATOR, allowance=500, max_duration=60)]
-    if end == "revoke":
-        entries.append(
-            logs.event("TenantRegistry", "OperatorRevoked", tenantId=1, operator=OPERATOR)
-        )
-    else:
-        entries.append(_transfer(logs, 1))
+def test_transferring_the_ownership_lapses_the_limits(state, logs, mode):
+    entries = [register(logs), _limits(logs, 1, OPERATOR, 500, 60), _grant(logs, 1, OPERATOR)]
+    entries.append(_transfer(logs, 1))
     if mode == "block by block":
         run(state, logs, *entries)
     else:
         state.begin()
         state.apply_final(logs.decoder.decode_many(entries))
         state.end(logs.block, logs.block_hash)
-    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(0, 0)
+    assert state.view().operator_limits(1, OPERATOR) == OperatorLimits(
+        UNLIMITED_ALLOWANCE, UNLIMITED_DURATION
+    )
     assert not state.operator_limits
 
 

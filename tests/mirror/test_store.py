@@ -124,7 +124,7 @@ def test_snapshot_at_a_finalized_block_ignores_newer_blocks(tmp_path):
 def test_entries_deleted_before_the_snapshot_are_deleted_from_it(tmp_path):
     logs = Logs()
     grant = [logs.event("TenantRegistry", "OperatorGranted", tenantId=1, operator="0x" + "05" * 20,
-                        expiresAt=10, allowance=5, maxDuration=6)]  # fmt: skip
+                        expiresAt=10)]  # fmt: skip
     state, changes = build([grant])
     store = store_at(tmp_path)
     store.mark(changes[0])
@@ -136,7 +136,7 @@ def test_entries_deleted_before_the_snapshot_are_deleted_from_it(tmp_path):
     _, more = build([revoke], state, first=2)
     store.mark(more[0])
     store.write(state, 2, block_hash(2), 0)
-    assert (store.load()[0].operators, store.load()[0].operator_limits) == ({}, {})
+    assert store.load()[0].operators == {}
 
 
 # ------------------------------------------------------------------------------------- refusals

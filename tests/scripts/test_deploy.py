@@ -1,6 +1,6 @@
-"""scripts/deploy.py: deploys the three contracts, writes deployments/<chain id>.json atomically,
-refuses to replace a manifest without --force. Functions on the in-process chain; the ape command
-end to end on Anvil."""
+"""scripts/deploy.py: deploys the four contracts (the usage ledger beside the market), writes
+deployments/<chain id>.json atomically, refuses to replace a manifest without --force. Functions on
+the in-process chain; the ape command end to end on Anvil."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from offchain.chain.manifest import load_manifest
-from offchain.chain.values import MARKET_ROLE
+from offchain.chain.values import ARBITER_ROLE, MARKET_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -50,7 +50,7 @@ def document(project, chain, accounts, token):
 def test_the_manifest_records_every_contract_with_its_deployment(document, chain):
     entries = document["contracts"]
 
-    assert sorted(entries) == ["DataAnchor", "LeaseMarket", "TenantRegistry"]
+    assert sorted(entries) == ["DataAnchor", "LeaseMarket", "TenantRegistry", "UsageLedger"]
     for entry in entries.values():
         receipt = chain.get_receipt(entry["deployTx"])
         assert (entry["deployBlock"], receipt.contract_address) == (
@@ -91,24 +91,11 @@ def test_contracts_are_wired_to_the_registry_with_the_given_admin_delay_and_asse
     assert market.asset() == entries["LeaseMarket"]["asset"] == token.address
 
 
-def test_the_market_may_spend_operator_allowances(document, project, accounts):
-    """MARKET_ROLE, granted by the default admin (here not the deployer: ape holds its key)."""
+def test_the_deployment_grants_no_market_role(document, project):
+    """Operators' limits live in the market: the registry gives it no role."""
     entries = document["contracts"]
     registry = project.TenantRegistry.at(entries["TenantRegistry"]["address"])
-    market = entries["LeaseMarket"]["address"]
-    assert registry.hasRole(MARKET_ROLE, market)
-    assert not registry.hasRole(MARKET_ROLE, accounts[0].address)
-
-
-def test_an_admin_ape_cannot_sign_for_is_told_to_grant_the_market_role(
-    project, chain, accounts, capsys
-):
-    stranger_admin = "0x" + "5a" * 20
-    document = deploy.deploy_all(project, chain, accounts[0], admin=stranger_admin)
-    registry = project.TenantRegistry.at(document["contracts"]["TenantRegistry"]["address"])
-    market = document["contracts"]["LeaseMarket"]["address"]
-    assert not registry.hasRole(MARKET_ROLE, market)
-    assert f"grantRole(MARKET_ROLE, {market})" in capsys.readouterr().err
+    assert not registry.hasRole(MARKET_ROLE, entries["LeaseMarket"]["address"])
 
 
 def test_the_written_manifest_is_accepted_by_the_mirrors_reader(document, tmp_path):
@@ -117,7 +104,39 @@ def test_the_written_manifest_is_accepted_by_the_mirrors_reader(document, tmp_pa
     manifest = load_manifest(path)  # also checks abiSha256 against the packaged ABIs
 
     assert path.name == f"{document['chainId']}.json"
-    assert manifest.addresses == {n: e["address"] for n, e in document["contracts"].items()}
+    core = {n: e["address"] for n, e in document["contracts"].items() if n != "UsageLedger"}
+    assert manifest.addresses == core  # what the mirror follows
+    assert manifest.usage_ledger == document["contracts"]["UsageLedger"]["address"]
+
+
+def test_a_manifest_without_the_usage_ledger_still_loads(document, tmp_path):
+    older = {**document, "contracts": dict(document["contracts"])}
+    del older["contracts"]["UsageLedger"]
+    path = deploy.write_manifest(older, tmp_path)
+
+    manifest = load_manifest(path)
+
+    assert manifest.usage_ledger is None
+    assert sorted(manifest.contracts) == ["DataAnchor", "LeaseMarket", "TenantRegistry"]
+
+
+def test_the_usage_ledger_meters_the_deployed_market(document, project):
+    entries = document["contracts"]
+    ledger = project.UsageLedger.at(entries["UsageLedger"]["address"])
+
+    assert ledger.market() == entries["LeaseMarket"]["address"]
+    assert ledger.registry() == entries["TenantRegistry"]["address"]
+    assert ledger.asset() == entries["LeaseMarket"]["asset"]
+
+
+def test_an_arbiter_is_granted_its_role_only_when_named(document, project, chain, accounts):
+    registry = project.TenantRegistry.at(document["contracts"]["TenantRegistry"]["address"])
+    assert not registry.hasRole(ARBITER_ROLE, accounts[7].address)
+
+    named = deploy.deploy_all(project, chain, accounts[0], arbiter=accounts[7].address)
+
+    registry = project.TenantRegistry.at(named["contracts"]["TenantRegistry"]["address"])
+    assert registry.hasRole(ARBITER_ROLE, accounts[7].address)
 
 
 def test_an_existing_manifest_is_not_replaced_without_force(document, tmp_path):

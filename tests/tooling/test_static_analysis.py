@@ -69,10 +69,39 @@ ALLOWED = {
             ("_managedPool", "None"),
         )
     },
-    "unused-return:LeaseMarket.releaseLease:"
-    "(status,member,None,None) = _registry.membership(tenantId,msg.sender)": (
-        "releasing needs only the status and membership; the operator's limits (the two values "
-        "left out) bound what it commits, and a release commits nothing"
+    "arbitrary-send-eth:UsageLedger._send:(ok,None) = to.call{value: amount}()": (
+        "pull payment, as LeaseMarket._send: `to` is the owner-chosen recipient of refundBudget "
+        "(tenant owner only) or the provider's LeaseMarket payout address in claim (callable by "
+        "the provider or that address only), and the books are written before the call"
+    ),
+    "incorrect-equality:UsageLedger._post:b.scheduleId == 0": (
+        "schedule id 0 is the no-budget sentinel (schedule ids start at 1); no balance or time"
+    ),
+    "incorrect-equality:UsageLedger._receive:credited == 0": (
+        "refuses a token transfer that credited nothing (as LeaseMarket.deposit); it measures what "
+        "arrived, it does not gate on a balance others can move"
+    ),
+    "incorrect-equality:UsageLedger._statementOf:s.status == StatementStatus.None": (
+        "compares a StatementStatus enum with None (an unknown id); no balance or time"
+    ),
+    "incorrect-equality:UsageLedger.amendStatement:status == StatementStatus.Disputed": (
+        "compares a StatementStatus enum; no balance or time"
+    ),
+    "incorrect-equality:UsageLedger.amendStatement:status == StatementStatus.Withdrawn || "
+    "status == StatementStatus.Returned || status == StatementStatus.Claimed": (
+        "compares a StatementStatus enum; no balance or time"
+    ),
+    "incorrect-equality:UsageLedger.claim:payable_ = s.status == StatementStatus.Accepted || "
+    "s.status == StatementStatus.Resolved || (s.status == StatementStatus.Pending && "
+    "block.timestamp >= s.payableAt)": (
+        "the equalities compare StatementStatus enums; the time test is an inequality against the "
+        "end of the dispute window"
+    ),
+    "unused-return:UsageLedger._disputable:"
+    "(None,member,None,None) = _registry.membership(tenantId,msg.sender)": (
+        "accepting or disputing needs only membership, whatever the tenant's status (suspension "
+        "never stops a tenant protecting itself); the operator's limits bound what it commits, and "
+        "neither commits anything"
     ),
 }
 

@@ -12,7 +12,6 @@ UINT128_MAX = 2**128 - 1
 ANY_PRICE = (
     2**96 - 1
 )  # a maxPricePerUnitSecond that accepts any price (tests not about price protection)
-MARKET_ROLE = keccak(b"leasehold.role.market")
 
 # The standard pool: 10 GPU units at 1 gwei per unit-second, leases of 1 minute to 30 days.
 CAPACITY = 10

@@ -29,7 +29,6 @@ from _market import (
     ESCROW,
     GPU,
     HOUR,
-    MARKET_ROLE,
     MAX_DURATION,
     MIN_DURATION,
     PRICE,
@@ -128,10 +127,7 @@ def token(mocks, admin, asset_kind):
 
 @pytest.fixture(scope="session")
 def market(project, registry, token, admin):
-    contract = project.LeaseMarket.deploy(registry, token or ZERO_ADDRESS, sender=admin)
-    # The market spends operators' allowances in the registry.
-    registry.grantRole(MARKET_ROLE, contract, sender=admin)
-    return contract
+    return project.LeaseMarket.deploy(registry, token or ZERO_ADDRESS, sender=admin)
 
 
 @pytest.fixture(scope="session")

@@ -78,6 +78,23 @@ def test_open_lease_is_within_budget_for_a_first_and_a_repeated_class(scene, ten
     assert max(first, repeated) <= BUDGETS["openLease"]
 
 
+def test_open_lease_by_a_limited_operator_is_within_budget(
+    scene, registry, tenant_owner, operator, chain, advance
+):
+    """The worst case of openLease: an operator with a limited allowance and longest lease (its
+    limits set in the market, then the grant), opening the tenant's first lease in the class."""
+    market, tenant, pool = scene["market"], scene["tenant"], scene["pool"]
+    market.setOperatorLimits(tenant, operator, AMOUNT, MAX_DURATION, sender=tenant_owner)
+    expiry = int(chain.blocks.head.timestamp) + 365 * 24 * HOUR
+    registry.grantOperator(tenant, operator, expiry, sender=tenant_owner)
+    lease, first = _open(market, tenant, pool, operator)
+    advance(10)
+    extend = market.extendLease(lease, 600, ANY_PRICE, sender=operator).gas_used
+    _report("openLease by a limited operator (tenant's first lease in the class)", first)
+    _report("extendLease by a limited operator (no budget of its own)", extend)
+    assert first <= BUDGETS["openLease"]
+
+
 def test_extend_lease_is_within_budget(scene, tenant_owner, advance):
     market, tenant, pool = scene["market"], scene["tenant"], scene["pool"]
     lease, _ = _open(market, tenant, pool, tenant_owner)

@@ -12,6 +12,8 @@ def test_every_market_event_is_journaled_in_order(
     provider,
     tenant_owner,
     stranger,
+    operator,
+    operator_expiry,
     tenant_id,
     deposit,
     journal,
@@ -36,6 +38,12 @@ def test_every_market_event_is_journaled_in_order(
     opened = run(market.openLease(tenant_id, pool, 2, HOUR, ANY_PRICE, sender=tenant_owner))
     lease = opened.events.filter(market.LeaseOpened)[0].leaseId
     run(market.extendLease(lease, 60, ANY_PRICE, sender=tenant_owner))
+    # A limited operator: its limits, and the spend journaled after each lease event it pays for.
+    run(market.setOperatorLimits(tenant_id, operator, ESCROW, MAX_DURATION, sender=tenant_owner))
+    by_operator = run(market.openLease(tenant_id, pool, 1, HOUR, ANY_PRICE, sender=operator))
+    operated = by_operator.events.filter(market.LeaseOpened)[0].leaseId
+    run(market.extendLease(operated, 60, ANY_PRICE, sender=operator))
+    run(market.releaseLease(operated, sender=operator))
     run(market.claim(provider, [lease], sender=provider))
     run(market.releaseLease(lease, sender=tenant_owner))
     second = run(market.openLease(tenant_id, pool, 1, HOUR, ANY_PRICE, sender=tenant_owner))

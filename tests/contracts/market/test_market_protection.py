@@ -5,7 +5,6 @@ Each rule on chain: its happy path, each revert with its arguments, its events, 
 
 from __future__ import annotations
 
-import ape
 import pytest
 from _market import ESCROW, HOUR, PRICE, PROVIDER_ROLE, UNITS
 
@@ -54,34 +53,61 @@ def test_extend_lease_refuses_a_locked_price_above_the_maximum(
 
 
 @pytest.fixture
-def limited_operator(registry, funded_tenant, tenant_owner, operator, chain):
-    """``operator`` on the funded tenant with 10 unit-hours of allowance and 2-hour leases."""
+def limited_operator(market, registry, funded_tenant, tenant_owner, operator, chain):
+    """``operator`` on the funded tenant with 10 unit-hours of allowance and 2-hour leases (limits
+    set in the market first, then the grant in the registry)."""
     expiry = int(chain.pending_timestamp) + 365 * 24 * HOUR
-    registry.grantOperator(
-        funded_tenant, operator, expiry, 10 * PRICE * HOUR, 2 * HOUR, sender=tenant_owner
+    market.setOperatorLimits(
+        funded_tenant, operator, 10 * PRICE * HOUR, 2 * HOUR, sender=tenant_owner
     )
+    registry.grantOperator(funded_tenant, operator, expiry, sender=tenant_owner)
     return operator
 
 
+def test_the_owner_sets_limits_journaled(market, funded_tenant, tenant_owner, operator, events):
+    seq = market.journal()[0] + 1
+    receipt = market.setOperatorLimits(funded_tenant, operator, 5, 60, sender=tenant_owner)
+
+    assert [
+        (e["event"], e["allowance"], e["maxDuration"], e["seq"]) for e in events(receipt, market)
+    ] == [("OperatorLimitsSet", 5, 60, seq)]
+    assert market.operatorLimits(funded_tenant, operator) == (5, 60)
+
+
 def test_an_operator_open_spends_its_allowance_and_reports_the_opener(
-    market, registry, funded_tenant, pool_id, limited_operator, events
+    market, funded_tenant, pool_id, limited_operator, events
 ):
     receipt = market.openLease(funded_tenant, pool_id, 2, HOUR, PRICE, sender=limited_operator)
 
-    assert events(receipt, market)[0]["openedBy"] == limited_operator.address.lower()
-    spent = events(receipt, registry)
-    assert [(e["event"], e["amount"], e["remaining"]) for e in spent] == [
-        ("OperatorAllowanceSpent", 2 * PRICE * HOUR, 8 * PRICE * HOUR)
+    opened, spent = events(receipt, market)
+    assert opened["openedBy"] == limited_operator.address.lower()
+    assert (spent["event"], spent["amount"], spent["remaining"], spent["seq"]) == (
+        "OperatorAllowanceSpent",
+        2 * PRICE * HOUR,
+        8 * PRICE * HOUR,
+        opened["seq"] + 1,
+    )
+    assert market.operatorLimits(funded_tenant, limited_operator)[0] == 8 * PRICE * HOUR
+
+
+def test_an_operator_extend_spends_its_allowance(
+    market, funded_tenant, lease_id, limited_operator, events
+):
+    receipt = market.extendLease(lease_id, 60, PRICE, sender=limited_operator)
+
+    assert [e["event"] for e in events(receipt, market)] == [
+        "LeaseExtended",
+        "OperatorAllowanceSpent",
     ]
-    assert registry.operatorLimits(funded_tenant, limited_operator)[0] == 8 * PRICE * HOUR
+    left = (10 * HOUR - UNITS * 60) * PRICE  # the standard lease holds UNITS units
+    assert market.operatorLimits(funded_tenant, limited_operator)[0] == left
 
 
 def test_an_operator_cannot_reserve_more_than_its_allowance(
-    market, registry, funded_tenant, pool_id, limited_operator, reverts_via
+    market, funded_tenant, pool_id, limited_operator, reverts
 ):
-    with reverts_via(
-        registry,
-        registry.RegistryAllowanceExceeded,
+    with reverts(
+        market.MarketAllowanceExceeded,
         tenantId=funded_tenant,
         operator=limited_operator,
         amount=12 * PRICE * HOUR,
@@ -118,17 +144,24 @@ def test_an_operator_cannot_extend_past_its_longest_lease(
         market.extendLease(lease_id, HOUR + 1, PRICE, sender=limited_operator)
 
 
-def test_the_owner_is_not_limited_by_its_operators_grants(
+def test_the_owner_is_not_limited_by_its_operators_limits(
     market, funded_tenant, pool_id, tenant_owner, limited_operator
 ):
     market.openLease(funded_tenant, pool_id, UNITS, 30 * 24 * HOUR, PRICE, sender=tenant_owner)
 
 
-def test_only_the_market_spends_allowances(
-    registry, funded_tenant, limited_operator, tenant_owner, reverts
+def test_only_the_owner_sets_limits(market, funded_tenant, operator, stranger, reverts):
+    with reverts(market.MarketNotTenantOwner, tenantId=funded_tenant, caller=operator):
+        market.setOperatorLimits(funded_tenant, stranger, 1, 1, sender=operator)
+
+
+def test_an_ownership_transfer_lapses_the_limits(
+    market, registry, funded_tenant, tenant_owner, stranger, limited_operator
 ):
-    with ape.reverts():  # OpenZeppelin's AccessControlUnauthorizedAccount
-        registry.spendAllowance(funded_tenant, limited_operator, 1, sender=tenant_owner)
+    registry.proposeOwner(funded_tenant, stranger, sender=tenant_owner)
+    registry.acceptOwnership(funded_tenant, sender=stranger)
+
+    assert market.operatorLimits(funded_tenant, limited_operator) == (2**128 - 1, 2**32 - 1)
 
 
 # ------------------------------------------------------------------------------------ suspension

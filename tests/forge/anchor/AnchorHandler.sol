@@ -115,7 +115,7 @@ contract AnchorHandler {
         address operator = _actors[actorSeed % _actors.length];
         uint40 expiresAt = uint40(block.timestamp) + 1 + uint40(lifetime % 2 days);
         vm.prank(ownerOf[tenantId]);
-        registry.grantOperator(tenantId, operator, expiresAt, type(uint128).max, type(uint32).max);
+        registry.grantOperator(tenantId, operator, expiresAt);
         expiryOf[tenantId][operator] = expiresAt;
     }
 

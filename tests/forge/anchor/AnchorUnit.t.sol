@@ -5,7 +5,7 @@ import {Test} from "../utils/Test.sol";
 import {DataAnchor} from "../../../contracts/DataAnchor.sol";
 import {IDataAnchor} from "../../../contracts/interfaces/IDataAnchor.sol";
 import {TenantRegistry} from "../../../contracts/TenantRegistry.sol";
-import {TenantStatus, Limits} from "../../../contracts/common/Types.sol";
+import {TenantStatus} from "../../../contracts/common/Types.sol";
 
 /// @notice Every revert path and answer of DataAnchor, so forge coverage sees what the ape suite
 /// (tests/contracts/test_anchor_*.py) checks on chain; a Suspended tenant neither anchors nor revokes.
@@ -27,9 +27,7 @@ contract AnchorUnitTest is Test {
         vm.prank(OWNER);
         tenant = registry.register("ipfs://t", bytes32(0));
         vm.prank(OWNER);
-        registry.grantOperator(
-            tenant, OPERATOR, uint40(block.timestamp + 1 days), Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION
-        );
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1 days));
     }
 
     function test_the_registry_must_be_a_contract() public {

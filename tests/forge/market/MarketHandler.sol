@@ -43,8 +43,8 @@ contract MarketHandler {
     address[] public owners; // owners[i] owns tenants[i]
     address[] public operators; // operators[i] is an operator of tenants[i] until operatorExpiry[i]
     uint40[] public operatorExpiry;
-    uint128[] public operatorAllowance; // as last granted
-    uint256[] public operatorSpent; // reserved by the operator's opens and extends since that grant
+    uint128[] public operatorAllowance; // as last set in the market
+    uint256[] public operatorSpent; // reserved by the operator's opens and extends since those limits
     uint32 public constant OPERATOR_MAX_DURATION = 3 days;
     uint256 public providerEpoch; // fresh addresses for handovers
     mapping(uint64 tenantId => mapping(bytes32 class => uint64)) public quotaOf; // as last set
@@ -75,8 +75,10 @@ contract MarketHandler {
         vm.prank(owner);
         uint64 tenantId = registry.register("ipfs://t", bytes32(0));
         uint40 expiry = uint40(block.timestamp + 3 days);
-        vm.prank(owner);
-        registry.grantOperator(tenantId, operator, expiry, 1e20, OPERATOR_MAX_DURATION);
+        vm.startPrank(owner);
+        market.setOperatorLimits(tenantId, operator, 1e20, OPERATOR_MAX_DURATION);
+        registry.grantOperator(tenantId, operator, expiry);
+        vm.stopPrank();
         vm.startPrank(admin);
         registry.setQuota(tenantId, GPU, QUOTA);
         registry.setQuota(tenantId, CPU, QUOTA);
@@ -379,16 +381,20 @@ contract MarketHandler {
         }
     }
 
-    /// @dev The owner renews (or shortens) its operator's grant; time moving past it expires it.
+    /// @dev The owner sets its operator's limits in the market and renews (or shortens) its grant in the
+    /// registry; time moving past it expires it.
     function regrantOperator(uint256 tenantSeed, uint256 seconds_) external {
         uint256 t = tenantSeed % tenants.length;
         uint40 expiry = uint40(block.timestamp + _bound(seconds_, 1, 3 days));
-        vm.prank(owners[t]);
         uint128 allowance = uint128(_bound(seconds_, 0, 1e20));
-        try registry.grantOperator(tenants[t], operators[t], expiry, allowance, OPERATOR_MAX_DURATION) {
-            operatorExpiry[t] = expiry;
+        vm.prank(owners[t]);
+        try market.setOperatorLimits(tenants[t], operators[t], allowance, OPERATOR_MAX_DURATION) {
             operatorAllowance[t] = allowance;
             operatorSpent[t] = 0;
+        } catch {}
+        vm.prank(owners[t]);
+        try registry.grantOperator(tenants[t], operators[t], expiry) {
+            operatorExpiry[t] = expiry;
         } catch {}
     }
 

@@ -6,7 +6,7 @@ import {LeaseMarket} from "../../../contracts/LeaseMarket.sol";
 import {ILeaseMarket} from "../../../contracts/interfaces/ILeaseMarket.sol";
 import {TenantRegistry} from "../../../contracts/TenantRegistry.sol";
 import {ITenantRegistry} from "../../../contracts/interfaces/ITenantRegistry.sol";
-import {Roles, PoolStatus, LeaseStatus, CloseReason, TenantStatus} from "../../../contracts/common/Types.sol";
+import {Roles, Limits, PoolStatus, LeaseStatus, CloseReason, TenantStatus} from "../../../contracts/common/Types.sol";
 import {MockERC20} from "../../../contracts/test/MockERC20.sol";
 import {FeeOnTransferERC20} from "../../../contracts/test/FeeOnTransferERC20.sol";
 import {MaliciousReceiver} from "../../../contracts/test/MaliciousReceiver.sol";
@@ -25,6 +25,7 @@ contract MarketRulesTest is Test {
     address internal constant STRANGER = address(0x5757);
     uint96 internal constant PRICE = 1e9;
     uint32 internal constant HOUR = 3600;
+    uint128 internal constant ALLOWANCE = 10 * uint128(PRICE) * HOUR;
 
     TenantRegistry internal registry;
     LeaseMarket internal market;
@@ -36,7 +37,6 @@ contract MarketRulesTest is Test {
         registry = new TenantRegistry(ADMIN, 3 days);
         market = new LeaseMarket(address(registry), address(0));
         vm.startPrank(ADMIN);
-        registry.grantRole(Roles.MARKET_ROLE, address(market));
         registry.grantRole(Roles.PROVIDER_ROLE, PROVIDER);
         registry.grantRole(Roles.PROVIDER_ROLE, NEW_PROVIDER);
         vm.stopPrank();
@@ -44,10 +44,10 @@ contract MarketRulesTest is Test {
         tenant = registry.register("ipfs://t", bytes32(0));
         vm.prank(ADMIN);
         registry.setQuota(tenant, GPU, 100);
-        vm.prank(OWNER);
-        registry.grantOperator(
-            tenant, OPERATOR, uint40(block.timestamp + 30 days), 10 * uint128(PRICE) * HOUR, 2 * HOUR
-        );
+        vm.startPrank(OWNER);
+        market.setOperatorLimits(tenant, OPERATOR, ALLOWANCE, 2 * HOUR); // limits first, then the grant
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 30 days));
+        vm.stopPrank();
         vm.prank(PROVIDER);
         pool = market.createPool(GPU, 50, PRICE, 60, 30 days);
         _deposit(1e24);
@@ -275,19 +275,35 @@ contract MarketRulesTest is Test {
             OPERATOR,
             _seq() + 1
         );
+        vm.expectEmit(true, true, false, true);
+        emit ILeaseMarket.OperatorAllowanceSpent(tenant, OPERATOR, uint128(cost), ALLOWANCE - uint128(cost), _seq() + 2);
         _open(OPERATOR, 2, HOUR, PRICE);
-        (uint128 allowance,) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, 10 * uint256(PRICE) * HOUR - cost, "allowance spent");
+        (uint128 allowance, uint32 maxDuration) = market.operatorLimits(tenant, OPERATOR);
+        assertEq(allowance, ALLOWANCE - cost, "allowance spent");
+        assertEq(maxDuration, 2 * HOUR, "longest lease");
     }
 
     function test_an_operator_cannot_reserve_more_than_its_allowance() public {
         uint256 cost = 11 * uint256(PRICE) * HOUR;
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ITenantRegistry.RegistryAllowanceExceeded.selector, tenant, OPERATOR, cost, 10 * uint256(PRICE) * HOUR
-            )
+            abi.encodeWithSelector(ILeaseMarket.MarketAllowanceExceeded.selector, tenant, OPERATOR, cost, ALLOWANCE)
         );
         _open(OPERATOR, 11, HOUR, PRICE);
+    }
+
+    function test_an_operator_spends_its_allowance_down_to_zero_and_no_further() public {
+        uint64 leaseId = _open(OPERATOR, 10, HOUR, PRICE);
+        (uint128 allowance,) = market.operatorLimits(tenant, OPERATOR);
+        assertEq(allowance, 0, "all spent");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILeaseMarket.MarketAllowanceExceeded.selector, tenant, OPERATOR, 10 * uint256(PRICE) * 60, 0
+            )
+        );
+        vm.prank(OPERATOR);
+        market.extendLease(leaseId, 60, PRICE);
+        vm.prank(OPERATOR);
+        market.releaseLease(leaseId); // stopping payment needs no allowance
     }
 
     function test_an_operator_cannot_open_or_extend_past_its_longest_lease() public {
@@ -311,10 +327,83 @@ contract MarketRulesTest is Test {
         uint64 leaseId = _open(OWNER, 1, HOUR, PRICE);
         vm.expectEmit(true, false, false, true);
         emit ILeaseMarket.LeaseExtended(leaseId, uint40(block.timestamp + HOUR + 60), uint128(PRICE) * 60, _seq() + 1);
+        vm.expectEmit(true, true, false, true);
+        emit ILeaseMarket.OperatorAllowanceSpent(
+            tenant, OPERATOR, uint128(PRICE) * 60, ALLOWANCE - uint128(PRICE) * 60, _seq() + 2
+        );
         vm.prank(OPERATOR);
         market.extendLease(leaseId, 60, PRICE);
-        (uint128 allowance,) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, 10 * uint256(PRICE) * HOUR - 60 * uint256(PRICE), "allowance spent");
+        (uint128 allowance,) = market.operatorLimits(tenant, OPERATOR);
+        assertEq(allowance, ALLOWANCE - 60 * uint256(PRICE), "allowance spent");
+    }
+
+    function test_setting_limits_is_journaled_and_replaces_the_allowance() public {
+        vm.expectEmit(true, true, false, true);
+        emit ILeaseMarket.OperatorLimitsSet(tenant, OPERATOR, 5, 7, _seq() + 1);
+        vm.prank(OWNER);
+        market.setOperatorLimits(tenant, OPERATOR, 5, 7);
+        (uint128 allowance, uint32 maxDuration) = market.operatorLimits(tenant, OPERATOR);
+        assertTrue(allowance == 5 && maxDuration == 7, "replaced");
+    }
+
+    function test_only_the_owner_of_a_live_tenant_sets_limits_for_another_address() public {
+        vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketNotTenantOwner.selector, tenant, OPERATOR));
+        vm.prank(OPERATOR);
+        market.setOperatorLimits(tenant, OPERATOR, Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION);
+        vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketUnknownTenant.selector, 9));
+        vm.prank(OWNER);
+        market.setOperatorLimits(9, OPERATOR, 1, 1);
+        vm.startPrank(OWNER);
+        vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketInvalidOperator.selector, address(0)));
+        market.setOperatorLimits(tenant, address(0), 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketInvalidOperator.selector, OWNER));
+        market.setOperatorLimits(tenant, OWNER, 1, 1);
+        registry.close(tenant);
+        vm.expectRevert(abi.encodeWithSelector(ILeaseMarket.MarketTenantClosed.selector, tenant));
+        market.setOperatorLimits(tenant, OPERATOR, 1, 1);
+        vm.stopPrank();
+    }
+
+    function test_unlimited_limits_spend_nothing_and_journal_nothing_more() public {
+        vm.prank(OWNER);
+        market.setOperatorLimits(tenant, OPERATOR, Limits.UNLIMITED_ALLOWANCE, 2 * HOUR);
+        uint64 before = _seq();
+        _open(OPERATOR, 20, HOUR, PRICE);
+        assertEq(_seq(), before + 1, "LeaseOpened only");
+        (uint128 allowance,) = market.operatorLimits(tenant, OPERATOR);
+        assertEq(allowance, Limits.UNLIMITED_ALLOWANCE, "unchanged");
+    }
+
+    function test_an_operator_without_limits_and_the_owner_are_unlimited() public {
+        (uint128 allowance, uint32 maxDuration) = market.operatorLimits(tenant, STRANGER);
+        assertTrue(allowance == Limits.UNLIMITED_ALLOWANCE && maxDuration == Limits.UNLIMITED_DURATION, "none set");
+        (allowance, maxDuration) = market.operatorLimits(tenant, OWNER);
+        assertTrue(allowance == Limits.UNLIMITED_ALLOWANCE && maxDuration == Limits.UNLIMITED_DURATION, "owner");
+        vm.prank(OWNER);
+        registry.grantOperator(tenant, STRANGER, uint40(block.timestamp + 1 days));
+        uint64 before = _seq();
+        _open(STRANGER, 20, 3 * HOUR, PRICE);
+        assertEq(_seq(), before + 1, "nothing spent");
+    }
+
+    function test_an_ownership_transfer_lapses_the_limits_with_the_grants() public {
+        vm.prank(OWNER);
+        registry.proposeOwner(tenant, STRANGER);
+        vm.prank(STRANGER);
+        registry.acceptOwnership(tenant);
+        (uint128 allowance, uint32 maxDuration) = market.operatorLimits(tenant, OPERATOR);
+        assertTrue(allowance == Limits.UNLIMITED_ALLOWANCE && maxDuration == Limits.UNLIMITED_DURATION, "lapsed");
+        // The new owner's own grant and limits apply from its generation on.
+        vm.startPrank(STRANGER);
+        market.setOperatorLimits(tenant, OPERATOR, 3, 60);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1 days));
+        vm.stopPrank();
+        (allowance, maxDuration) = market.operatorLimits(tenant, OPERATOR);
+        assertTrue(allowance == 3 && maxDuration == 60, "the new owner's");
+        vm.expectRevert(
+            abi.encodeWithSelector(ILeaseMarket.MarketAllowanceExceeded.selector, tenant, OPERATOR, PRICE * 60, 3)
+        );
+        _open(OPERATOR, 1, 60, PRICE);
     }
 
     // -------------------------------------------------------------------------------- open

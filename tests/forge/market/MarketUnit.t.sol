@@ -27,8 +27,6 @@ contract MarketUnitTest is Test {
         registry = new TenantRegistry(ADMIN, 3 days);
         market = new LeaseMarket(address(registry), address(0));
         vm.prank(ADMIN);
-        registry.grantRole(Roles.MARKET_ROLE, address(market));
-        vm.prank(ADMIN);
         registry.grantRole(Roles.PROVIDER_ROLE, PROVIDER);
         vm.prank(OWNER);
         tenant = registry.register("ipfs://t", bytes32(0));

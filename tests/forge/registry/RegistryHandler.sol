@@ -104,7 +104,7 @@ contract RegistryHandler {
         uint40 expiresAt = uint40(block.timestamp) + uint40(lifetime % 10 days);
         _begin();
         vm.prank(caller);
-        try registry.grantOperator(tenantId, _actor(actorSeed + 1), expiresAt, type(uint128).max, type(uint32).max) {
+        try registry.grantOperator(tenantId, _actor(actorSeed + 1), expiresAt) {
             if (caller != ownerOf[tenantId]) ++wrongCallerSuccesses;
             _end(this.grantOperator.selector);
         } catch {
@@ -230,8 +230,7 @@ contract RegistryHandler {
         if (topic0 == ITenantRegistry.TenantMetadataUpdated.selector) return (true, 2);
         if (topic0 == ITenantRegistry.TenantOwnershipProposed.selector) return (true, 0);
         if (topic0 == ITenantRegistry.TenantOwnershipTransferred.selector) return (true, 0);
-        if (topic0 == ITenantRegistry.OperatorGranted.selector) return (true, 3);
-        if (topic0 == ITenantRegistry.OperatorAllowanceSpent.selector) return (true, 2);
+        if (topic0 == ITenantRegistry.OperatorGranted.selector) return (true, 1);
         if (topic0 == ITenantRegistry.OperatorRevoked.selector) return (true, 0);
         if (topic0 == ITenantRegistry.QuotaSet.selector) return (true, 1);
         if (topic0 == ITenantRegistry.RegistrationPolicyChanged.selector) return (true, 1);

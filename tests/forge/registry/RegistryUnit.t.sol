@@ -4,18 +4,17 @@ pragma solidity 0.8.28;
 import {Test} from "../utils/Test.sol";
 import {TenantRegistry} from "../../../contracts/TenantRegistry.sol";
 import {ITenantRegistry} from "../../../contracts/interfaces/ITenantRegistry.sol";
-import {TenantStatus, RegistrationPolicy, Roles, Limits} from "../../../contracts/common/Types.sol";
+import {TenantStatus, RegistrationPolicy, Roles} from "../../../contracts/common/Types.sol";
 
 /// @notice Every revert path and branch of TenantRegistry, so forge coverage sees what the ape suite
-/// (tests/contracts/test_registry_*.py) also checks on chain; plus the operator limits and the complete
-/// default-admin handover.
+/// (tests/contracts/test_registry_*.py) also checks on chain; plus what the market reads of operators
+/// (owner flag, operator epoch) and the complete default-admin handover.
 contract RegistryUnitTest is Test {
     address internal constant ADMIN = address(0xAD);
     address internal constant NEXT_ADMIN = address(0xAE);
     address internal constant OWNER = address(0x1001);
     address internal constant OTHER = address(0x1002);
     address internal constant OPERATOR = address(0x2001);
-    address internal constant MARKET = address(0x4001);
     bytes32 internal constant GPU = bytes32("gpu.h100");
 
     TenantRegistry internal registry;
@@ -24,8 +23,6 @@ contract RegistryUnitTest is Test {
     function setUp() public {
         vm.warp(1_700_000_000);
         registry = new TenantRegistry(ADMIN, 3 days);
-        vm.prank(ADMIN);
-        registry.grantRole(Roles.MARKET_ROLE, MARKET);
         vm.prank(OWNER);
         tenant = registry.register("ipfs://t", bytes32(0));
     }
@@ -91,7 +88,7 @@ contract RegistryUnitTest is Test {
         vm.expectRevert(
             abi.encodeWithSelector(ITenantRegistry.RegistryInvalidStatus.selector, tenant, TenantStatus.Closed)
         );
-        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1), 1, 1);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1));
         vm.stopPrank();
     }
 
@@ -106,19 +103,21 @@ contract RegistryUnitTest is Test {
         registry.acceptOwnership(tenant);
     }
 
-    function test_an_ownership_transfer_lapses_operators() public {
-        _grant(1e18, 1 days);
+    function test_an_ownership_transfer_lapses_operators_and_advances_the_epoch() public {
+        _grant();
+        (,, bool owner, uint32 epoch) = registry.membership(tenant, OPERATOR);
+        assertTrue(!owner && epoch == 0, "first generation");
         vm.prank(OWNER);
         registry.proposeOwner(tenant, OTHER);
         vm.prank(OTHER);
         registry.acceptOwnership(tenant);
         assertEq(registry.tenant(tenant).owner, OTHER, "owner");
         assertEq(registry.operatorExpiry(tenant, OPERATOR), 0, "lapsed");
-        (uint128 allowance, uint32 maxDuration) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance + maxDuration, 0, "no limits without a grant");
-        vm.expectRevert(abi.encodeWithSelector(ITenantRegistry.RegistryNotOperator.selector, tenant, OPERATOR));
-        vm.prank(MARKET);
-        registry.spendAllowance(tenant, OPERATOR, 1);
+        bool member;
+        (, member, owner, epoch) = registry.membership(tenant, OPERATOR);
+        assertTrue(!member && !owner && epoch == 1, "lapsed, next generation");
+        (, member, owner, epoch) = registry.membership(tenant, OTHER);
+        assertTrue(member && owner && epoch == 1, "the new owner");
     }
 
     // ------------------------------------------------------------------------------ operators
@@ -126,72 +125,39 @@ contract RegistryUnitTest is Test {
     function test_granting_the_zero_address_or_a_past_expiry_reverts() public {
         vm.startPrank(OWNER);
         vm.expectRevert(ITenantRegistry.RegistryZeroAddress.selector);
-        registry.grantOperator(tenant, address(0), uint40(block.timestamp + 1), 1, 1);
+        registry.grantOperator(tenant, address(0), uint40(block.timestamp + 1));
         vm.expectRevert(
             abi.encodeWithSelector(
                 ITenantRegistry.RegistryExpiryInPast.selector, uint40(block.timestamp), block.timestamp
             )
         );
-        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp), 1, 1);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp));
         vm.expectRevert(abi.encodeWithSelector(ITenantRegistry.RegistryNotOperator.selector, tenant, OPERATOR));
         registry.revokeOperator(tenant, OPERATOR);
         vm.stopPrank();
     }
 
-    function test_a_grant_carries_its_limits_and_a_regrant_replaces_them() public {
-        _grant(1e18, 1 days);
-        (uint128 allowance, uint32 maxDuration) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, 1e18, "allowance");
-        assertEq(maxDuration, 1 days, "maxDuration");
-        _grant(5, 7);
-        (allowance, maxDuration) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, 5, "allowance replaced");
-        assertEq(maxDuration, 7, "maxDuration replaced");
+    function test_a_grant_is_journaled_and_a_regrant_replaces_its_expiry() public {
+        vm.expectEmit(true, true, false, true);
+        // seq 4: two admin roles at deploy, register, the grant (roles are journaled)
+        emit ITenantRegistry.OperatorGranted(tenant, OPERATOR, uint40(block.timestamp + 1 days), 4);
+        _grant();
+        vm.prank(OWNER);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 2 days));
+        assertEq(registry.operatorExpiry(tenant, OPERATOR), block.timestamp + 2 days, "expiry replaced");
         vm.prank(OWNER);
         registry.revokeOperator(tenant, OPERATOR);
         assertEq(registry.operatorExpiry(tenant, OPERATOR), 0, "revoked");
     }
 
-    function test_the_market_spends_a_limited_allowance_down_to_zero_and_no_further() public {
-        _grant(100, 1 days);
-        vm.startPrank(MARKET);
-        vm.expectEmit(true, true, false, true);
-        // seq 6: two admin roles at deploy, MARKET_ROLE, register, the grant (roles are journaled)
-        emit ITenantRegistry.OperatorAllowanceSpent(tenant, OPERATOR, 60, 40, 6);
-        registry.spendAllowance(tenant, OPERATOR, 60);
-        registry.spendAllowance(tenant, OPERATOR, 40);
-        vm.expectRevert(
-            abi.encodeWithSelector(ITenantRegistry.RegistryAllowanceExceeded.selector, tenant, OPERATOR, 1, 0)
-        );
-        registry.spendAllowance(tenant, OPERATOR, 1);
-        vm.stopPrank();
-        (uint128 allowance,) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, 0, "spent");
-    }
-
-    function test_an_unlimited_allowance_is_never_spent() public {
-        _grant(Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION);
-        (uint64 seqBefore,) = registry.journal();
-        vm.prank(MARKET);
-        registry.spendAllowance(tenant, OPERATOR, 1e30);
-        (uint128 allowance,) = registry.operatorLimits(tenant, OPERATOR);
-        assertEq(allowance, Limits.UNLIMITED_ALLOWANCE, "unchanged");
-        (uint64 seqAfter,) = registry.journal();
-        assertEq(seqAfter, seqBefore, "nothing journaled");
-    }
-
-    function test_only_the_market_spends_allowances_and_only_of_current_grants() public {
-        _grant(100, 1 days);
-        vm.expectRevert(); // AccessControlUnauthorizedAccount(OWNER, MARKET_ROLE)
-        vm.prank(OWNER);
-        registry.spendAllowance(tenant, OPERATOR, 1);
-        vm.expectRevert(abi.encodeWithSelector(ITenantRegistry.RegistryNotOperator.selector, tenant, OTHER));
-        vm.prank(MARKET);
-        registry.spendAllowance(tenant, OTHER, 1);
+    function test_only_the_owner_grants() public {
+        vm.expectRevert(abi.encodeWithSelector(ITenantRegistry.RegistryNotTenantOwner.selector, tenant, OTHER));
+        vm.prank(OTHER);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1));
     }
 
     function test_an_operator_is_unauthorized_from_its_expiry_on() public {
-        _grant(1, 1);
+        _grant();
         vm.warp(block.timestamp + 1 days - 1);
         assertTrue(registry.isAuthorized(tenant, OPERATOR), "before expiry");
         vm.warp(block.timestamp + 1);
@@ -200,25 +166,23 @@ contract RegistryUnitTest is Test {
 
     // --------------------------------------------------------------------------- authorization
 
-    function test_authorization_reports_quota_provider_and_limits() public {
+    function test_authorization_reports_quota_provider_owner_and_epoch() public {
         vm.startPrank(ADMIN);
         registry.setQuota(tenant, GPU, 8);
         registry.grantRole(Roles.PROVIDER_ROLE, OTHER);
         vm.stopPrank();
-        _grant(100, 60);
-        (bool ok, uint64 maxUnits, bool active, uint128 allowance, uint32 maxDuration) =
+        _grant();
+        (bool ok, bool owner, uint32 epoch, uint64 maxUnits, bool active) =
             registry.authorization(tenant, OWNER, GPU, OTHER);
-        assertTrue(ok && active && maxUnits == 8, "owner");
-        assertEq(allowance, Limits.UNLIMITED_ALLOWANCE, "owner unlimited");
-        assertEq(maxDuration, Limits.UNLIMITED_DURATION, "owner unlimited duration");
-        (ok,,, allowance, maxDuration) = registry.authorization(tenant, OPERATOR, GPU, OWNER);
-        assertTrue(ok && allowance == 100 && maxDuration == 60, "operator limits");
-        (ok,,, allowance,) = registry.authorization(tenant, address(0x999), GPU, OWNER);
-        assertTrue(!ok && allowance == 0, "stranger");
+        assertTrue(ok && owner && epoch == 0 && active && maxUnits == 8, "owner");
+        (ok, owner,,, active) = registry.authorization(tenant, OPERATOR, GPU, OWNER);
+        assertTrue(ok && !owner && !active, "operator, provider without the role");
+        (ok, owner,,,) = registry.authorization(tenant, address(0x999), GPU, OWNER);
+        assertTrue(!ok && !owner, "stranger");
         vm.prank(ADMIN);
         registry.suspend(tenant, 1);
-        (ok,,, allowance,) = registry.authorization(tenant, OWNER, GPU, OTHER);
-        assertTrue(!ok && allowance == 0, "suspended: no authority");
+        (ok, owner,,,) = registry.authorization(tenant, OWNER, GPU, OTHER);
+        assertTrue(!ok && owner, "suspended: no authority");
         (TenantStatus status, bool member,,) = registry.membership(tenant, OPERATOR);
         assertTrue(member && status == TenantStatus.Suspended, "still a member while suspended");
         assertTrue(!registry.isAuthorized(tenant, OWNER), "isAuthorized needs Active");
@@ -288,8 +252,8 @@ contract RegistryUnitTest is Test {
         assertEq(uint8(registry.tenant(pending).status), uint8(TenantStatus.Closed), "rejected");
     }
 
-    function _grant(uint128 allowance, uint32 maxDuration) internal {
+    function _grant() internal {
         vm.prank(OWNER);
-        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1 days), allowance, maxDuration);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1 days));
     }
 }
