@@ -89,8 +89,28 @@ def test_a_read_commands_modules_and_the_read_only_client_load_no_web3():
     assert _heavy(_modules_after(code)) == []
 
 
-def test_a_read_on_the_chain_loads_no_web3(stack):
-    argv = ["--rpc", stack.rpc, "--deployment", str(stack.manifest_path), "tenant", "show", "1"]
+#: Every read command (``{lease}``, ``{root}``, ``{provider}``: from the demo scenario).
+READS = [
+    ["tenant", "show", "1"], ["tenant", "list"], ["pool", "show", "1"], ["pool", "list"],
+    ["lease", "show", "{lease}"], ["lease", "list"], ["escrow", "show", "1"],
+    ["provider", "show", "{provider}"], ["earnings", "show", "{provider}"],
+    ["anchors", "show", "{root}"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_a_read_on_the_chain_loads_no_web3_and_no_pydantic(stack, args):
+    """A read prints the API's JSON shapes without the API's pydantic models
+    (``offchain/cli/_reads.py``; ``test_cli_shapes.py`` keeps both equal)."""
+    values = {
+        "lease": str(stack.scenario.leases["acme-gpu"]),
+        "root": stack.scenario.batch_root,
+        "provider": stack.client().market.pool(1).provider,
+    }
+    argv = [
+        "--rpc", stack.rpc, "--deployment", str(stack.manifest_path),
+        *(a.format(**values) for a in args),
+    ]  # fmt: skip
     code = (
         "from offchain.cli import main\n"
         "try:\n"
@@ -98,7 +118,9 @@ def test_a_read_on_the_chain_loads_no_web3(stack):
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code"
     )
-    assert _heavy(_modules_after(code)) == []
+    loaded = _modules_after(code)
+    assert _heavy(loaded) == []
+    assert [m for m in loaded if m.split(".")[0] == "pydantic" or m == "offchain.models"] == []
 
 
 @pytest.mark.parametrize("args", [["--help"], ["tenant", "--help"], ["lease", "list", "--help"]])
