@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from offchain.exceptions import ValueOutOfRangeError
@@ -32,7 +32,7 @@ def load_abi(contract: str) -> ABI:
     """Return the ABI of one of :data:`EXPORTED`."""
     if contract not in EXPORTED:
         raise ValueError(f"unknown contract {contract!r}: expected one of {', '.join(EXPORTED)}")
-    text = resources.files("offchain.chain").joinpath("abi", f"{contract}.json").read_text()
+    text = (Path(__file__).with_name("abi") / f"{contract}.json").read_text()
     abi: ABI = json.loads(text)
     return abi
 

@@ -17,6 +17,7 @@ not answer raises :class:`~offchain.exceptions.RpcUnavailableError` (a ``Connect
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -263,7 +264,8 @@ class LightWeb3:
     """Reads from a node at ``url`` in the shape of ``Web3`` (see the module's docstring)."""
 
     def __init__(self, url: str, *, timeout: float = 60.0, attempts: int = 3) -> None:
-        self.rpc = RpcClient(url, timeout=timeout, attempts=attempts)
+        # small answers: the standard library parses them as fast as msgspec, without its import
+        self.rpc = RpcClient(url, timeout=timeout, attempts=attempts, parse=json.loads)
         self.provider = _Provider(url)
         self.eth = _Eth(self)
         self._answers: dict[tuple[str, str], Any] = {}  # eth_call answers, inside gather()

@@ -34,22 +34,25 @@ from offchain.exceptions import RangeTooLargeError, RpcError, RpcUnavailableErro
 
 log = logging.getLogger("offchain.rpc")
 
-try:  # msgspec parses a getLogs answer about twice as fast as the standard library
-    import msgspec
+_JSON_ERRORS: tuple[type[Exception], ...] = (ValueError,)  # msgspec.DecodeError is a ValueError
+_json_decoder: Any = None
 
-    _json_decoder = msgspec.json.Decoder()
-    _JSON_ERRORS: tuple[type[Exception], ...] = (msgspec.DecodeError, ValueError)
 
-    def parse_json(body: bytes) -> Any:
-        """Parse a JSON document."""
-        return _json_decoder.decode(body)
+def parse_json(body: bytes) -> Any:
+    """Parse a JSON document: with msgspec, which parses a getLogs answer about twice as fast as
+    the standard library, when it is installed (imported on first use: a one-shot reader that
+    parses small answers with :func:`json.loads` never pays for importing it)."""
+    global _json_decoder
+    if _json_decoder is None:
+        try:
+            import msgspec
 
-except ImportError:  # pragma: no cover - exercised only without msgspec
-    _JSON_ERRORS = (ValueError,)
-
-    def parse_json(body: bytes) -> Any:
-        """Parse a JSON document."""
+            _json_decoder = msgspec.json.Decoder()
+        except ImportError:  # pragma: no cover - exercised only without msgspec
+            _json_decoder = False
+    if _json_decoder is False:  # pragma: no cover - exercised only without msgspec
         return json.loads(body)
+    return _json_decoder.decode(body)
 
 
 # What nodes and providers answer when an eth_getLogs range is too big (geth, erigon, nethermind,
@@ -184,6 +187,8 @@ class RpcClient:
         jitter: each delay is scaled by a random factor in ``[1 - jitter, 1 + jitter]``.
         max_batch: most calls sent in one JSON-RPC batch (longer batches are split).
         max_retry_after: longest wait honoured from a ``Retry-After`` header, in seconds.
+        parse: how answers are parsed (default :func:`parse_json`, msgspec when installed; a
+            one-shot reader of small answers passes :func:`json.loads` and skips its import).
     """
 
     def __init__(
@@ -197,6 +202,7 @@ class RpcClient:
         jitter: float = 0.5,
         max_batch: int = 200,
         max_retry_after: float = 60.0,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> None:
         url_list = [urls] if isinstance(urls, str) else list(urls)
         if not url_list:
@@ -209,6 +215,7 @@ class RpcClient:
         self.jitter = jitter
         self.max_batch = max_batch
         self.max_retry_after = max_retry_after
+        self.parse = parse or parse_json
         self._local = threading.local()
         self._preferred = 0
         self._ids = 0
@@ -339,7 +346,7 @@ class RpcClient:
                 after = f", retry after {wait:g}s" if wait is not None else ""
                 raise _TransportError(f"HTTP {response.status} {response.reason}{after}", wait)
             try:
-                parsed = parse_json(payload)
+                parsed = self.parse(payload)
             except _JSON_ERRORS as exc:
                 self._drop(endpoint)
                 raise _TransportError(
