@@ -102,7 +102,7 @@ def anchor_cmd(
             uri,
             algorithm,
             show_progress=not as_json,
-            console=err,
+            console=err.console(),
             hiding=not plain,
         )
     else:

@@ -1,4 +1,5 @@
-"""The CLI starts light: the root group imports no command module, a read imports no web3.py.
+"""The CLI starts light: the root group imports no command module, a read imports no web3.py and
+no pydantic, and a record prints without rich.
 
 Structural tests only (which modules load, what the listing says); the times are measured by
 ``bench/cli_startup.py``, not asserted here.
@@ -146,3 +147,12 @@ def test_the_root_help_imports_no_rich_console():
         "from offchain.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
     )
     assert "rich.console" not in loaded
+
+
+def test_a_record_prints_without_rich(stack):
+    """``pool show`` prints one record (plain text through click): rich loads only for tables."""
+    argv = ["--rpc", stack.rpc, "--deployment", str(stack.manifest_path), "pool", "show", "1"]
+    loaded = _modules_after(
+        f"from offchain.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    )
+    assert [m for m in loaded if m.split(".")[0] == "rich"] == []
