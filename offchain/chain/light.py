@@ -9,6 +9,10 @@ static tuples): ``eth.contract(address=, abi=).functions[name](*args).call()``, 
 back as web3.py gives them (checksummed addresses, ``bytes``, a tuple per struct, a list for
 several outputs), so :class:`~offchain.chain.client.LeaseholdClient` reads through it unchanged.
 
+A one-shot reader asks few requests: :meth:`LightWeb3.gather` runs several reads of the client's
+views with one JSON-RPC batch per round of their calls, and ``LeaseholdClient.from_manifest``
+checks the deployment in one batch (:func:`~offchain.chain.manifest.check_chain_batch`).
+
 It sends no transactions: a client over it has no signer (writes take a ``Web3``). A revert
 raises :class:`CallRevertError` carrying the revert data, which
 :mod:`offchain.chain.errors` decodes as it does web3.py's ``ContractLogicError``; a node that does

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import socket
+from dataclasses import replace
+from functools import partial
 
 import pytest
 from eth_abi import decode as abi_decode
@@ -15,7 +17,14 @@ from eth_abi import encode as abi_encode
 
 from offchain.chain.client import LeaseholdClient
 from offchain.chain.light import LightWeb3, decode, encode
-from offchain.exceptions import ChainUnavailableError, ContractRevertError, UnknownLeaseError
+from offchain.chain.manifest import Manifest, check_chain, check_chain_batch, load_manifest
+from offchain.exceptions import (
+    ChainUnavailableError,
+    ContractRevertError,
+    ManifestError,
+    UnknownLeaseError,
+    UnknownTenantError,
+)
 
 TYPES = ["address", "bool", "bytes4", "bytes32", "uint8", "uint40", "uint96", "uint256", "int64"]
 
@@ -108,3 +117,70 @@ def test_a_dead_node_is_a_chain_unavailable_error(light):
     dead = LeaseholdClient(LightWeb3(url, attempts=1), light.addresses)
     with pytest.raises(ChainUnavailableError, match=url):
         dead.registry.tenant(1)
+
+
+def _requests(reader: LightWeb3) -> list[str]:
+    """Record each HTTP request ``reader`` sends (its method, or the batch's label)."""
+    sent: list[str] = []
+    send = reader.rpc._send
+
+    def counted(method: str, body: bytes, *, expect_list: bool) -> object:
+        sent.append(method)
+        return send(method, body, expect_list=expect_list)
+
+    reader.rpc._send = counted  # type: ignore[method-assign]
+    return sent
+
+
+def test_gather_reads_what_one_by_one_reads_in_a_batch_per_round(stack, chain_client):
+    reader = LightWeb3(stack.rpc)
+    light = LeaseholdClient.from_manifest(reader, stack.manifest_path)
+    sent = _requests(reader)
+    ids = sorted(stack.scenario.leases.values())
+    reads = [partial(light.registry.tenant, t) for t in (1, 2, 3)]
+    reads += [partial(light.market.lease, i) for i in ids] + [light.market.asset]
+    found = reader.gather(reads)
+    # tenant() makes three calls one after the other: three rounds, each one batch request
+    assert len(sent) == 3
+    assert found[:3] == [chain_client.registry.tenant(t) for t in (1, 2, 3)]
+    assert found[3:-1] == [chain_client.market.lease(i) for i in ids]
+    assert found[-1] == chain_client.market.asset()
+    sent.clear()
+    assert light.registry.tenant(1) == found[0]  # outside gather: asked again, one by one
+    assert len(sent) == 3
+
+
+def test_gather_raises_the_first_failing_read_in_order(stack):
+    reader = LightWeb3(stack.rpc)
+    light = LeaseholdClient.from_manifest(reader, stack.manifest_path)
+    unknown_tenant = partial(light.registry.tenant, 999)
+    unknown_lease = partial(light.market.lease, 99_999)
+    with pytest.raises(UnknownTenantError):
+        reader.gather([light.market.asset, unknown_tenant, unknown_lease])
+    with pytest.raises(UnknownLeaseError):
+        reader.gather([unknown_lease, unknown_tenant])
+
+
+def _broken(manifest: Manifest, how: str) -> Manifest:
+    first = next(iter(manifest.contracts.values()))
+    if how == "chain":
+        return replace(manifest, chain_id=manifest.chain_id + 1)
+    if how == "block":
+        bad = replace(first, deploy_block_hash="0x" + "ab" * 32)
+    else:
+        bad = replace(first, address="0x" + "ab" * 20)
+    return replace(manifest, contracts={**manifest.contracts, first.name: bad})
+
+
+@pytest.mark.parametrize("how", ["chain", "block", "code"])
+def test_the_batched_check_refuses_what_the_sequential_check_refuses(stack, how):
+    manifest = _broken(load_manifest(stack.manifest_path), how)
+    reader = LightWeb3(stack.rpc)
+    with pytest.raises(ManifestError) as one_by_one:
+        check_chain(manifest, reader)
+    sent = _requests(reader)
+    with pytest.raises(ManifestError) as batched:
+        check_chain_batch(manifest, reader)
+    assert str(batched.value) == str(one_by_one.value)
+    assert len(sent) == 1
+    check_chain_batch(load_manifest(stack.manifest_path), reader)
