@@ -85,7 +85,8 @@ def test_a_mirror_reaches_the_head_of_a_chain_reloaded_from_a_state_dump(
         status = mirror.status()
         assert (view.number, view.block_hash) == (head["number"], head["hash"].to_0x_hex())
         assert status.phase == "live", status
-        assert status.resyncs == 0, status  # the snapshot still holds: kept, not discarded
+        assert status.resyncs == 0, status
+        assert not list(snapshot.parent.glob("*.rejected-*"))  # the snapshot held: not set aside
         ours = journals_of(mirror)
         assert all(seq > 0 for seq, _ in ours.values()), ours  # the scenario is there
         assert ours == journals_on_chain(stack.rpc, stack.manifest_path, view.block_hash)
