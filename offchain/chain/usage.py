@@ -311,7 +311,7 @@ class UsageClient(_Bound):
                     record_count=int(args["recordCount"]),
                     payable_at=int(args["payableAt"]),
                     by=str(to_checksum_address(args["by"])),
-                    tx_hash="0x" + bytes(log["transactionHash"]).hex().removeprefix("0x"),
+                    tx_hash=_hex(log["transactionHash"]),
                     block_number=int(log["blockNumber"]),
                 )
             )
@@ -438,6 +438,13 @@ class UsageClient(_Bound):
         if signer is None:
             raise NoSignerError(f"{self.name}.{function}")
         return str(to_checksum_address(signer if isinstance(signer, str) else signer.address))
+
+
+def _hex(value: Any) -> str:
+    """A hash as 0x-hex, whether the node's library gave bytes or text."""
+    if isinstance(value, str):
+        return value if value.startswith("0x") else "0x" + value
+    return "0x" + bytes(value).hex()
 
 
 def _topic(number: int) -> str:

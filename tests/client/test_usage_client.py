@@ -77,8 +77,10 @@ def test_publish_schedule_reads_back(ux, ledger, pool_id):
     meters = [Meter("gpu.seconds", GPU_PRICE, 1), Meter("tokens", TOKEN_PRICE)]
     schedule_id = ux["provider"].publish_schedule(pool_id, WINDOW, meters).created
     schedule = ux["stranger"].schedule(schedule_id)
-    assert ux["stranger"].current_schedule(pool_id) == schedule_id == int(
-        ledger.currentSchedule(pool_id)
+    assert (
+        ux["stranger"].current_schedule(pool_id)
+        == schedule_id
+        == int(ledger.currentSchedule(pool_id))
     )
     assert schedule.meters == tuple(meters)
     assert schedule.dispute_window == WINDOW
@@ -87,7 +89,8 @@ def test_publish_schedule_reads_back(ux, ledger, pool_id):
 
 def test_open_budget_locks_the_schedule_and_top_up_adds(ux, ledger, lease_id):
     budget = ux["owner"].budget(lease_id)
-    assert budget.opened and budget.remaining == BUDGET == int(ledger.budget(lease_id).remaining)
+    assert budget.opened
+    assert budget.remaining == BUDGET == int(ledger.budget(lease_id).remaining)
     ux["owner"].fund_budget(lease_id, 5)
     assert int(ledger.budget(lease_id).remaining) == BUDGET + 5
 
@@ -100,7 +103,8 @@ def test_post_statement_charges_the_budget_and_is_readable(ux, ledger, lease_id,
     assert statement.status == StatementStatus.PENDING
     assert statement.amount == charge == int(ledger.statement(sid).amount)
     posted = ux["stranger"].posted(sid)
-    assert posted.records_root == ROOT and posted.record_count == 3
+    assert posted.records_root == ROOT
+    assert posted.record_count == 3
     assert posted.quantities == (100, 1000, 0, 0)  # the event carries four
     assert [s.statement_id for s in ux["stranger"].statements_of(lease_id)] == [sid]
     assert int(ledger.budget(lease_id).remaining) == BUDGET - charge
@@ -160,14 +164,14 @@ def test_refund_after_the_lease_and_grace(ux, ledger, lease_id, warp, tenant_own
 def test_an_overlapping_period_is_decoded_with_its_hint(ux, ledger, lease_id, warp):
     start = int(ledger.budget(lease_id).billedUntil)
     post(ux, ledger, lease_id, warp)
-    with pytest.raises(UsageRevertError, match="UsagePeriodNotContiguous.*overlaps") as caught:
+    with pytest.raises(UsageRevertError, match=r"UsagePeriodNotContiguous.*overlaps") as caught:
         post(ux, ledger, lease_id, warp, start=start)
     assert caught.value.arguments["expectedStart"] == start + HOUR
     assert len(ux["stranger"].statements_of(lease_id)) == 1
 
 
 def test_a_statement_over_budget_is_refused(ux, ledger, lease_id, warp):
-    with pytest.raises(UsageRevertError, match="UsageOverBudget.*top up"):
+    with pytest.raises(UsageRevertError, match=r"UsageOverBudget.*top up"):
         post(ux, ledger, lease_id, warp, gpu=0, tokens=10**12)
     assert int(ledger.budget(lease_id).remaining) == BUDGET
 
@@ -175,7 +179,7 @@ def test_a_statement_over_budget_is_refused(ux, ledger, lease_id, warp):
 def test_a_dispute_after_the_window_is_refused(ux, ledger, lease_id, warp):
     sid = post(ux, ledger, lease_id, warp).created
     warp(WINDOW + 1)
-    with pytest.raises(UsageRevertError, match="UsageWindowClosed"):
+    with pytest.raises(UsageRevertError, match=r"UsageWindowClosed"):
         ux["owner"].dispute(sid, keccak(b"late"))
     assert int(ledger.statement(sid).status) == StatementStatus.PENDING
 
@@ -183,7 +187,7 @@ def test_a_dispute_after_the_window_is_refused(ux, ledger, lease_id, warp):
 def test_a_resolution_by_a_stranger_is_refused(ux, ledger, lease_id, warp):
     sid = post(ux, ledger, lease_id, warp).created
     ux["owner"].dispute(sid, keccak(b"why"))
-    with pytest.raises(UsageRevertError, match="UsageNotArbiter.*ARBITER_ROLE"):
+    with pytest.raises(UsageRevertError, match=r"UsageNotArbiter.*ARBITER_ROLE"):
         ux["stranger"].resolve(sid, 0)
     assert int(ledger.statement(sid).status) == StatementStatus.DISPUTED
 
@@ -193,7 +197,7 @@ def test_max_price_protection(ux, usage_client, ledger, funded, pool_id):
     owner = usage_client.using(ux["owner"]._signer)
     lease = owner.market.open_lease(funded, pool_id, 1, DAY).created
     limits = ux["owner"].max_prices(pool_id, {"gpu.seconds": GPU_PRICE - 1})
-    with pytest.raises(UsageRevertError, match="UsageMeterPriceAboveMax"):
+    with pytest.raises(UsageRevertError, match=r"UsageMeterPriceAboveMax"):
         ux["owner"].open_budget(lease, BUDGET, limits)
     assert int(ledger.budget(lease).scheduleId) == 0
     with pytest.raises(InvalidValueError, match="meter 'egress'"):
