@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,13 +109,12 @@ def read_records(path: Path) -> list[UsageRecord]:
     return records
 
 
-def _csv_rows(text: str, source: str) -> list[tuple[int, Mapping[str, Any]]]:
+def _csv_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise RecordFormatError(source, 1, f"the header lacks {', '.join(missing)}")
-    rows: list[tuple[int, Mapping[str, Any]]] = []
     for cells in reader:
         if not any(c.strip() for c in cells):
             continue
@@ -123,12 +122,10 @@ def _csv_rows(text: str, source: str) -> list[tuple[int, Mapping[str, Any]]]:
             raise RecordFormatError(
                 source, reader.line_num, f"{len(cells)} cells where the header has {len(header)}"
             )
-        rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
-    return rows
+        yield reader.line_num, dict(zip(header, cells, strict=True))
 
 
-def _jsonl_rows(text: str, source: str) -> list[tuple[int, Mapping[str, Any]]]:
-    rows: list[tuple[int, Mapping[str, Any]]] = []
+def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -138,8 +135,7 @@ def _jsonl_rows(text: str, source: str) -> list[tuple[int, Mapping[str, Any]]]:
             raise RecordFormatError(source, number, f"not JSON ({exc.msg})") from None
         if not isinstance(row, dict):
             raise RecordFormatError(source, number, "expected a JSON object")
-        rows.append((number, row))
-    return rows
+        yield number, row
 
 
 def _record(row: Mapping[str, Any], source: str, line: int) -> UsageRecord:
