@@ -51,12 +51,20 @@ def ux(usage_client, tenant_owner, provider, arbiter, stranger):
 
 
 @pytest.fixture
-def lease_id(ux, usage_client, funded, pool_id):
+def funds(as_owner, tenant_id):
+    """The tenant with 1 ETH of escrow, for this test only (the session's ``funded`` would leave
+    the deposit behind for the files that run later)."""
+    as_owner.market.deposit(tenant_id, 10**18)
+    return tenant_id
+
+
+@pytest.fixture
+def lease_id(ux, usage_client, funds, pool_id):
     """A day-long lease of 2 GPUs with a budget, under a GPU-seconds and tokens schedule."""
     meters = [Meter("gpu.seconds", GPU_PRICE, 1), Meter("tokens", TOKEN_PRICE)]
     ux["provider"].publish_schedule(pool_id, WINDOW, meters)
     owner_market = usage_client.using(ux["owner"]._signer).market
-    lease = owner_market.open_lease(funded, pool_id, 2, DAY).created
+    lease = owner_market.open_lease(funds, pool_id, 2, DAY).created
     ux["owner"].open_budget(lease, BUDGET)
     return lease
 
@@ -192,10 +200,10 @@ def test_a_resolution_by_a_stranger_is_refused(ux, ledger, lease_id, warp):
     assert int(ledger.statement(sid).status) == StatementStatus.DISPUTED
 
 
-def test_max_price_protection(ux, usage_client, ledger, funded, pool_id):
+def test_max_price_protection(ux, usage_client, ledger, funds, pool_id):
     ux["provider"].publish_schedule(pool_id, WINDOW, [Meter("gpu.seconds", GPU_PRICE, 0)])
     owner = usage_client.using(ux["owner"]._signer)
-    lease = owner.market.open_lease(funded, pool_id, 1, DAY).created
+    lease = owner.market.open_lease(funds, pool_id, 1, DAY).created
     limits = ux["owner"].max_prices(pool_id, {"gpu.seconds": GPU_PRICE - 1})
     with pytest.raises(UsageRevertError, match=r"UsageMeterPriceAboveMax"):
         ux["owner"].open_budget(lease, BUDGET, limits)
