@@ -217,3 +217,15 @@ def test_an_unknown_statement_is_a_typed_error(ux):
         ux["stranger"].statement(999)
     with pytest.raises(UnknownStatementError):
         ux["stranger"].posted(999)
+
+
+def test_a_status_error_carries_the_status_enum(ux, ledger, lease_id, warp):
+    sid = post(ux, ledger, lease_id, warp).created
+    ux["owner"].dispute(sid, keccak(b"why"))
+    with pytest.raises(
+        UsageRevertError, match=r"UsageBadStatus\(statementId=\d+, status=Disputed\)"
+    ):
+        ux["owner"].accept(sid)
+    with pytest.raises(UsageRevertError) as caught:
+        ux["owner"].accept(sid)
+    assert caught.value.arguments["status"] is StatementStatus.DISPUTED
