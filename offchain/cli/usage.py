@@ -22,7 +22,7 @@ from offchain.cli._output import (
 )
 from offchain.cli._params import AMOUNT, LEASE_ID, _IdType
 from offchain.cli.units import parse_amount, show_amount, show_time
-from offchain.exceptions import InvalidValueError, ManifestError
+from offchain.exceptions import InvalidValueError, ManifestError, UnknownStatementError
 
 STATEMENT_ID = _IdType("statement", 64)
 
@@ -280,7 +280,12 @@ def usage_verify(env: Env, bundle_path: Path, as_json: bool) -> None:
         problems.append(f"the bundle is for chain {bundle.where.chain_id}, not {env.chain_id()}")
     if bundle.where.contract != ledger.address:
         problems.append(f"the bundle names ledger {bundle.where.contract}, not {ledger.address}")
-    posted = ledger.posted(bundle.where.statement_id) if not problems else None
+    posted = None
+    if not problems:
+        try:
+            posted = ledger.posted(bundle.where.statement_id)
+        except UnknownStatementError:
+            problems.append(f"no statement {bundle.where.statement_id} was posted to this ledger")
     if posted is not None:
         if posted.records_root != bundle.root:
             problems.append(

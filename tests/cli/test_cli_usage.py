@@ -154,6 +154,12 @@ def test_verify_refuses_a_tampered_record(budgeted, leasehold, ledger_views, tmp
     result = leasehold("usage", "verify", str(path), "--json")
     assert result.code == EXIT_UNVERIFIED
     assert not result.json()["verified"]
+    bundle["record"]["quantity"] -= 1
+    bundle["statementId"] = 999
+    path.write_text(json.dumps(bundle))
+    missing = leasehold("usage", "verify", str(path), "--json")
+    assert missing.code == EXIT_UNVERIFIED
+    assert "no statement 999" in missing.json()["problems"][0]
 
 
 def test_dispute_then_the_arbiter_resolves(budgeted, leasehold, ledger_views, tmp_path):
