@@ -66,6 +66,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
     mapping(address provider => address) private _reporters;
     mapping(uint64 leaseId => Budget) private _budgets;
     mapping(uint64 statementId => Statement) private _statements;
+
     /// @dev A budgeted lease's tenant (it never changes) and everything ever credited to its budget.
     /// The tenant is kept so accepting and disputing read one slot here instead of calling the
     /// market for the lease (two cold slots and a cold account: 55,679 against 47,604 gas for a
@@ -155,8 +156,10 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         Statement memory s = _statementOf(statementId);
         _checkReporter(_budgets[s.leaseId].poolId);
         StatementStatus status = s.status;
-        if (status == StatementStatus.Withdrawn || status == StatementStatus.Returned || status == StatementStatus.Claimed)
-        {
+        if (
+            status == StatementStatus.Withdrawn || status == StatementStatus.Returned
+                || status == StatementStatus.Claimed
+        ) {
             revert UsageBadStatus(statementId, status);
         }
         if (newAmount >= s.amount) revert UsageNotLower(statementId, s.amount, newAmount);
@@ -279,9 +282,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
         // Cannot overflow: payableAt < 2^40 - RESOLUTION_PERIOD for 34,000 years.
         uint40 deadline = uint40(s.payableAt + RESOLUTION_PERIOD);
         (uint256 word, uint64 seq) = _journalNext();
-        _log(
-            word, seq, abi.encode(StatementDisputed.selector, statementId, reasonHash, deadline, msg.sender, seq), 2
-        );
+        _log(word, seq, abi.encode(StatementDisputed.selector, statementId, reasonHash, deadline, msg.sender, seq), 2);
     }
 
     /// @inheritdoc IUsageLedger
@@ -471,9 +472,7 @@ contract UsageLedger is IUsageLedger, Journal, ReentrancyGuardTransient {
             word,
             statementId,
             bytes.concat(
-                abi.encode(
-                    StatementPosted.selector, statementId, input.leaseId, input.periodStart, input.periodEnd, q
-                ),
+                abi.encode(StatementPosted.selector, statementId, input.leaseId, input.periodStart, input.periodEnd, q),
                 abi.encode(charge, input.recordsRoot, input.recordCount, payableAt, msg.sender, statementId)
             ),
             3

@@ -148,6 +148,14 @@ class UnknownLeaseError(LeaseholdError, _MessageKeyError):
         super().__init__(f"unknown lease {lease_id}")
 
 
+class UnknownStatementError(LeaseholdError, _MessageKeyError):
+    """No usage statement has this id."""
+
+    def __init__(self, statement_id: int) -> None:
+        self.statement_id = statement_id
+        super().__init__(f"unknown usage statement {statement_id}")
+
+
 class UnknownAnchorError(LeaseholdError, _MessageKeyError):
     """Nothing is anchored under this digest or root."""
 
@@ -181,6 +189,17 @@ class ValueOutOfRangeError(InvalidValueError):
             self,
             f"{parameter} of {function} must be between {low} and {high} ({abi_type}), got {value}",
         )
+
+
+class RecordFormatError(InvalidValueError):
+    """A metering record file has a malformed row (the message names the file and the line)."""
+
+    def __init__(self, source: str, line: int, problem: str) -> None:
+        self.what = "record"
+        self.value = source
+        self.source = source
+        self.line = line
+        Exception.__init__(self, f"{source} line {line}: {problem}")
 
 
 class DevnetError(LeaseholdError, RuntimeError):

@@ -49,8 +49,8 @@ library Roles {
     bytes32 internal constant ADMIN_ROLE = keccak256("leasehold.role.admin");
     /// @notice Capacity providers: may create and run pools.
     bytes32 internal constant PROVIDER_ROLE = keccak256("leasehold.role.provider");
-    /// @notice The lease market: may spend operators' allowances in the registry (granted to the
-    /// LeaseMarket contract by the default admin at deployment).
+    /// @notice Checked by no function since operators' limits moved into the LeaseMarket; the id stays
+    /// reserved so an old grant is never read as another role.
     bytes32 internal constant MARKET_ROLE = keccak256("leasehold.role.market");
     /// @notice The platform's arbiter: splits disputed usage statements in the UsageLedger (granted by
     /// the default admin, the role's admin in the registry).

@@ -44,6 +44,7 @@ from offchain.chain.manifest import (
 )
 from offchain.chain.market import MarketClient
 from offchain.chain.registry import RegistryClient
+from offchain.chain.usage import UsageClient
 from offchain.exceptions import ChainUnavailableError
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class LeaseholdClient:
         registry: ``TenantRegistry``.
         anchor: ``DataAnchor``.
         market: ``LeaseMarket``.
+        usage: ``UsageLedger`` (metered usage), or None when the deployment has no ledger.
     """
 
     def __init__(
@@ -111,6 +113,10 @@ class LeaseholdClient:
         self.registry = RegistryClient(w3, addresses.registry, signer, decoder)
         self.anchor = AnchorClient(w3, addresses.anchor, signer, decoder)
         self.market = MarketClient(w3, addresses.market, signer, decoder)
+        self.usage: UsageClient | None = None
+        if addresses.usage_ledger is not None:
+            self.usage = UsageClient(w3, addresses.usage_ledger, signer)
+            self.usage.tx_timeout = tx_timeout
         for bound in (self.registry, self.anchor, self.market):
             bound.tx_timeout = tx_timeout
 

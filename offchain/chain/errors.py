@@ -18,8 +18,9 @@ from eth_abi.abi import decode as abi_decode
 from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
-from offchain.chain.abi import CONTRACTS, load_abi
+from offchain.chain.abi import EXPORTED, load_abi
 from offchain.chain.decode import canonical_type
+from offchain.chain.usage import StatementStatus
 from offchain.exceptions import ContractRevertError
 from offchain.mirror.entities import (
     CloseReason,
@@ -39,6 +40,7 @@ _ENUMS: dict[str, type[IntEnum]] = {
     "enum PoolStatus": PoolStatus,
     "enum LeaseStatus": LeaseStatus,
     "enum CloseReason": CloseReason,
+    "enum IUsageLedger.StatementStatus": StatementStatus,
 }
 
 
@@ -52,9 +54,9 @@ class _ErrorAbi:
 
 @cache
 def error_table() -> dict[bytes, _ErrorAbi]:
-    """Selector → error of every custom error in the three ABIs (OpenZeppelin's included)."""
+    """Selector → error of every custom error in the shipped ABIs (OpenZeppelin's included)."""
     table: dict[bytes, _ErrorAbi] = {}
-    for contract in CONTRACTS:
+    for contract in EXPORTED:
         for item in load_abi(contract):
             if item.get("type") != "error":
                 continue

@@ -124,7 +124,8 @@ def _tuple_parts(kind: str) -> list[str] | None:
 
 
 def decode(types: Sequence[str], data: bytes) -> list[Any]:
-    """ABI-decode ``data``: words, static tuples of words, ``string``/``bytes``, arrays of words.
+    """ABI-decode ``data``: words, static tuples of words, ``string``/``bytes``, arrays of words
+    and arrays of static tuples of words.
 
     Raises:
         ValueError: the data is too short for the types.
@@ -158,6 +159,21 @@ def decode(types: Sequence[str], data: bytes) -> list[Any]:
                 raise ValueError(f"{kind} runs past the end of the return data")
             raw = data[start + 32 : start + 32 + size]
             found.append(raw.decode() if kind == "string" else raw)
+        elif kind.endswith("[]") and _tuple_parts(kind[:-2]) is not None:
+            fields = _tuple_parts(kind[:-2]) or []
+            start = int.from_bytes(word(at), "big")
+            size = int.from_bytes(word(start), "big")
+            at += 32
+            step = 32 * len(fields)
+            found.append(
+                [
+                    tuple(
+                        _decode_word(f, word(start + 32 + step * i + 32 * j))
+                        for j, f in enumerate(fields)
+                    )
+                    for i in range(size)
+                ]
+            )
         else:
             raise TypeError(f"the light client does not decode {kind}")
     return found

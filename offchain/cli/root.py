@@ -49,6 +49,7 @@ from offchain.exceptions import (
     UnknownAnchorError,
     UnknownLeaseError,
     UnknownPoolError,
+    UnknownStatementError,
     UnknownTenantError,
 )
 
@@ -96,6 +97,11 @@ COMMANDS = {
         ),
         ("anchors", "anchor:anchors", "Look up and revoke anchors (DataAnchor)."),
         (
+            "usage",
+            "usage:usage",
+            "Metered usage: statements, their records' proofs, disputes and budgets (UsageLedger).",
+        ),
+        (
             "mirror",
             "mirror:mirror",
             "Follow the deployment into memory and serve it (the off-chain mirror and its API).",
@@ -109,7 +115,7 @@ Exit status:
   {EXIT_ERROR}  error (message on stderr)
   {EXIT_USAGE}  bad usage or a malformed value (id, hash, amount, file)
   {EXIT_CHAIN}  no chain at --rpc, or no deployment on it
-  {EXIT_NOT_FOUND}  no such tenant, pool, lease or anchor
+  {EXIT_NOT_FOUND}  no such tenant, pool, lease, anchor or usage statement
   {EXIT_REVERTED}  the chain refused: a revert (the custom error is printed with its
      arguments), or a transaction the signer cannot pay for (insufficient funds)
   {EXIT_UNVERIFIED}  a file or bundle does not verify
@@ -182,7 +188,12 @@ def _exit_code(exc: BaseException) -> int:
     ):
         return EXIT_CHAIN
     if isinstance(
-        exc, UnknownTenantError | UnknownPoolError | UnknownLeaseError | UnknownAnchorError
+        exc,
+        UnknownTenantError
+        | UnknownPoolError
+        | UnknownLeaseError
+        | UnknownAnchorError
+        | UnknownStatementError,
     ):
         return EXIT_NOT_FOUND
     if isinstance(exc, ContractRevertError | InsufficientFundsError):

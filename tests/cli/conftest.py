@@ -118,3 +118,18 @@ def leasehold(stack: Stack, capsys: pytest.CaptureFixture[str]) -> Any:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@ape.fixture(scope="session", chain_isolation=False)
+def ledger_views(stack: Stack) -> Any:
+    """The deployment's UsageLedger (scripts/deploy.py deploys it) as a bare web3.py contract over
+    the packaged ABI: the chain's own views, read without the package's UsageClient."""
+    from web3 import Web3
+
+    from offchain.chain.abi import load_abi
+    from offchain.chain.manifest import load_manifest
+
+    assert stack.manifest_path is not None
+    address = load_manifest(stack.manifest_path).usage_ledger
+    w3 = Web3(Web3.HTTPProvider(stack.rpc, request_kwargs={"timeout": 60}))
+    return w3.eth.contract(address=address, abi=load_abi("UsageLedger")).functions

@@ -10,7 +10,7 @@ from eth_account import Account
 
 from offchain.chain.client import Addresses, LeaseholdClient
 from offchain.chain.manifest import packaged_abi_sha256
-from offchain.chain.values import PROVIDER_ROLE, resource_class
+from offchain.chain.values import ARBITER_ROLE, PROVIDER_ROLE, resource_class
 
 ADMIN_DELAY = 3 * 24 * 3600
 GPU = resource_class("gpu.h100")
@@ -139,3 +139,36 @@ def funded(as_owner, tenant_id):
     """The tenant with 1 ETH of free escrow."""
     as_owner.market.deposit(tenant_id, 10**18)
     return tenant_id
+
+
+# ----------------------------------------------------------------------- the usage ledger
+
+
+@pytest.fixture(scope="session")
+def arbiter(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def ledger(project, contracts, admin, arbiter):
+    """``UsageLedger(market)``, as scripts/deploy.py deploys it, with ARBITER_ROLE granted."""
+    contract = project.UsageLedger.deploy(contracts["LeaseMarket"], sender=admin)
+    contracts["TenantRegistry"].grantRole(ARBITER_ROLE, arbiter, sender=admin)
+    return contract
+
+
+@pytest.fixture(scope="session")
+def usage_deployment(deployment, ledger):
+    """The deployment with its ledger (the plain ``deployment`` has none)."""
+    return Addresses(
+        registry=deployment.registry,
+        anchor=deployment.anchor,
+        market=deployment.market,
+        usage_ledger=ledger.address,
+    )
+
+
+@pytest.fixture(scope="session")
+def usage_client(w3, usage_deployment):
+    """A read-only client of the deployment with its ledger."""
+    return LeaseholdClient(w3, usage_deployment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from eth_hash.auto import keccak
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-MARKET_ROLE = keccak(b"leasehold.role.market")
 ARBITER_ROLE = keccak(b"leasehold.role.arbiter")
 GPU = b"gpu.h100".ljust(32, b"\x00")
 ANY_PRICE = 2**96 - 1

@@ -22,7 +22,6 @@ from _usage import (
     GPU_SECONDS,
     HOUR,
     LEASE_PRICE,
-    MARKET_ROLE,
     TOKEN_PRICE,
     TOKENS,
     UNITS,
@@ -39,9 +38,7 @@ def arbiter(accounts):
 
 @pytest.fixture(scope="session")
 def market(project, registry, admin):
-    contract = project.LeaseMarket.deploy(registry, ZERO_ADDRESS, sender=admin)
-    registry.grantRole(MARKET_ROLE, contract, sender=admin)
-    return contract
+    return project.LeaseMarket.deploy(registry, ZERO_ADDRESS, sender=admin)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,6 @@ abstract contract UsageBase is Test {
         market = new LeaseMarket(address(registry), _asset());
         ledger = new UsageLedger(address(market));
         vm.startPrank(ADMIN);
-        registry.grantRole(Roles.MARKET_ROLE, address(market));
         registry.grantRole(Roles.PROVIDER_ROLE, PROVIDER);
         registry.grantRole(Roles.PROVIDER_ROLE, OTHER_PROVIDER);
         registry.grantRole(Roles.ARBITER_ROLE, ARBITER);
@@ -57,9 +56,7 @@ abstract contract UsageBase is Test {
         vm.prank(ADMIN);
         registry.setQuota(tenant, GPU, type(uint64).max);
         vm.prank(OWNER);
-        registry.grantOperator(
-            tenant, OPERATOR, uint40(block.timestamp + 30 days), Limits.UNLIMITED_ALLOWANCE, Limits.UNLIMITED_DURATION
-        );
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 30 days));
         vm.prank(PROVIDER);
         pool = market.createPool(GPU, 1000, LEASE_PRICE, 60, 30 days);
         vm.prank(PROVIDER);

@@ -29,7 +29,6 @@ contract UsageInvariantsTest is Test {
         market = new LeaseMarket(address(registry), address(0));
         ledger = new UsageLedger(address(market));
         vm.startPrank(ADMIN);
-        registry.grantRole(Roles.MARKET_ROLE, address(market));
         registry.grantRole(Roles.PROVIDER_ROLE, PROVIDER);
         registry.grantRole(Roles.ARBITER_ROLE, ARBITER);
         vm.stopPrank();
@@ -118,7 +117,6 @@ contract UsageInvariantsTest is Test {
             assertLe(ledger.resolveBy(sid), handler.postedAt(sid) + 7 days + 14 days, "unbounded dispute");
         }
     }
-
 
     /// @notice The handler's actions succeed where they should: a fixed sequence posts, disputes,
     /// resolves, claims and refunds (a campaign of silent failures would prove nothing).

@@ -189,9 +189,7 @@ contract UsageSettlementTest is UsageBase {
         ledger.resolveDispute(sid, 0);
         vm.prank(OWNER);
         ledger.disputeStatement(sid, keccak256("why"));
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageLedger.UsageSplitAboveAmount.selector, sid, amount + 1, amount)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageSplitAboveAmount.selector, sid, amount + 1, amount));
         vm.prank(ARBITER);
         ledger.resolveDispute(sid, amount + 1);
         uint256 deadline = ledger.resolveBy(sid);

@@ -112,9 +112,7 @@ contract UsageSetupTest is UsageBase {
         vm.startPrank(PROVIDER);
         vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageBadDisputeWindow.selector, 599, 600, 7 days));
         ledger.publishSchedule(pool, 599, new bytes16[](0), new uint96[](0), new uint32[](0));
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageLedger.UsageBadDisputeWindow.selector, 7 days + 1, 600, 7 days)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageBadDisputeWindow.selector, 7 days + 1, 600, 7 days));
         ledger.publishSchedule(pool, 7 days + 1, new bytes16[](0), new uint96[](0), new uint32[](0));
         ledger.publishSchedule(pool, 7 days, new bytes16[](0), new uint96[](0), new uint32[](0));
         vm.stopPrank();
@@ -191,7 +189,7 @@ contract UsageSetupTest is UsageBase {
         id = _openLease(1, 30 days);
         vm.warp(block.timestamp + 29 days);
         vm.prank(OWNER);
-        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1), type(uint128).max, type(uint32).max);
+        registry.grantOperator(tenant, OPERATOR, uint40(block.timestamp + 1));
         vm.warp(block.timestamp + 1);
         _fund(OPERATOR, 1);
         vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageUnauthorized.selector, tenant, OPERATOR));
@@ -207,9 +205,7 @@ contract UsageSetupTest is UsageBase {
         uint96[] memory maxPrices = _maxPrices();
         maxPrices[1] = TOKEN_PRICE - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IUsageLedger.UsageMeterPriceAboveMax.selector, pool, 1, TOKEN_PRICE, TOKEN_PRICE - 1
-            )
+            abi.encodeWithSelector(IUsageLedger.UsageMeterPriceAboveMax.selector, pool, 1, TOKEN_PRICE, TOKEN_PRICE - 1)
         );
         vm.prank(OWNER);
         ledger.openBudget{value: 1}(id, 1, maxPrices);

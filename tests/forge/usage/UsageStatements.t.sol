@@ -88,9 +88,7 @@ contract UsageStatementsTest is UsageBase {
         uint40 billed = start + 1 hours;
         vm.warp(start + 3 hours);
         // overlapping the billed hour
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageLedger.UsagePeriodNotContiguous.selector, leaseId, billed, start)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsagePeriodNotContiguous.selector, leaseId, billed, start));
         vm.prank(PROVIDER);
         ledger.postStatement(_input(leaseId, start, start + 2 hours, 1, 1));
         // leaving a gap
@@ -107,9 +105,7 @@ contract UsageStatementsTest is UsageBase {
         vm.startPrank(PROVIDER);
         vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageBadPeriodEnd.selector, leaseId, start, nowTs));
         ledger.postStatement(_input(leaseId, start, start, 1, 1));
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageLedger.UsageBadPeriodEnd.selector, leaseId, nowTs + 1, nowTs)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageBadPeriodEnd.selector, leaseId, nowTs + 1, nowTs));
         ledger.postStatement(_input(leaseId, start, nowTs + 1, 1, 1));
         vm.warp(start + DURATION + 10);
         vm.expectRevert(
@@ -170,9 +166,7 @@ contract UsageStatementsTest is UsageBase {
         vm.warp(start + 1 hours);
         uint64 tokens = uint64(BUDGET / TOKEN_PRICE) + 1;
         uint256 charge = uint256(tokens) * TOKEN_PRICE;
-        vm.expectRevert(
-            abi.encodeWithSelector(IUsageLedger.UsageOverBudget.selector, leaseId, charge, uint128(BUDGET))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IUsageLedger.UsageOverBudget.selector, leaseId, charge, uint128(BUDGET)));
         vm.prank(PROVIDER);
         ledger.postStatement(_input(leaseId, start, start + 1 hours, 0, tokens));
         vm.prank(PROVIDER);
@@ -209,9 +203,7 @@ contract UsageStatementsTest is UsageBase {
         inputs[0] = _input(leaseId, start, start + 1 hours, 10, 10);
         inputs[1] = _input(leaseId, start, start + 1 hours, 10, 10); // the same period again
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IUsageLedger.UsagePeriodNotContiguous.selector, leaseId, start + 1 hours, start
-            )
+            abi.encodeWithSelector(IUsageLedger.UsagePeriodNotContiguous.selector, leaseId, start + 1 hours, start)
         );
         vm.prank(PROVIDER);
         ledger.postStatements(inputs);
