@@ -61,7 +61,7 @@ READS: dict[str, list[tuple[str, ...]]] = {
 #: Commands with --json whose output is no model of offchain.models (their own shapes).
 NOT_A_MODEL = {
     "chain up", "chain down", "chain status", "deploy", "earnings show", "verify",
-    "mirror sync", "mirror audit", "mirror status",
+    "mirror sync", "mirror audit", "mirror status", "usage show", "usage verify",
 }  # fmt: skip
 
 
