@@ -43,7 +43,7 @@ class ChunkReader:
         self.addresses = addresses
         self.config = config
         self.status = status
-        self._chunk = config.chunk_blocks
+        self._chunk = min(config.chunk_blocks, config.max_chunk_blocks)
         self._ceiling = config.max_chunk_blocks  # below the smallest range a node refused
         self._pool: ThreadPoolExecutor | None = None
 
