@@ -29,7 +29,7 @@ from typing import Any
 import offchain.chain.abi as _abi_module
 from offchain.chain._codegen import compile_decoder
 from offchain.chain.abi import ABI, CONTRACTS, load_abi
-from offchain.exceptions import DecodeError
+from offchain.exceptions import DecodeError, RpcError
 
 # safe-pysha3 is ~5x faster than eth-hash's pycryptodome backend, and a keccak per log matters here.
 try:
@@ -357,6 +357,56 @@ class Decoder:
                     args,
                     number,
                     log["blockHash"],
+                    int(log["logIndex"], 16),
+                    log["transactionHash"],
+                    raw,
+                )
+            )
+        return out
+
+    def decode_chunk(self, logs: Sequence[LogDict], hashes: Mapping[int, str]) -> list[Event]:
+        """:meth:`decode_many` for one ``eth_getLogs`` answer that must come from one fork: every
+        log of a block carries the same block hash, and the hash in ``hashes`` (block number ->
+        the header's hash) for the blocks given there. Checked in the decoding loop, where each
+        log is at hand anyway (a pass of its own costs more than the comparison).
+
+        Raises:
+            RpcError: the node answered from two forks (the chunk is to be read again).
+        """
+        out: list[Event] = []
+        append = out.append
+        by_address = self._by_address
+        blocks: dict[str, tuple[int, str]] = {}  # block number (hex) -> (number, hash)
+        for log in logs:
+            table = by_address.get(log["address"]) or self._events_at(log["address"])
+            topics = log["topics"]
+            if table is None or not topics:
+                continue
+            entry = table.get(topics[0]) or table.get(topics[0].lower())
+            if entry is None:
+                self.unknown += 1
+                continue
+            raw, args = entry.fn(topics, log["data"])
+            block_hex = log["blockNumber"]
+            block_hash = log["blockHash"]
+            known = blocks.get(block_hex)
+            if known is None:
+                number = int(block_hex, 16)
+                known = blocks[block_hex] = (number, hashes.get(number, block_hash))
+            if known[1] != block_hash:
+                raise RpcError(
+                    "eth_getLogs",
+                    -32603,
+                    f"a log of block {known[0]} has hash {block_hash} where {known[1]} was read: "
+                    "the chain reorganized while the chunk was read; reading it again",
+                    "",
+                )
+            append(
+                Event(
+                    entry.spec,
+                    args,
+                    known[0],
+                    block_hash,
                     int(log["logIndex"], 16),
                     log["transactionHash"],
                     raw,

@@ -333,6 +333,13 @@ def print_summary(stack: Stack, console: Any) -> dict[str, Any]:
         f"[bold]Anchors[/bold]: {anchors['batch']} batch(es) covering {anchors['leaves']} "
         f"files, {anchors['digest']} single digest(s), {anchors['revoked']} revoked"
     )
+    usage = stack.scenario.usage if stack.scenario is not None else None
+    if usage is not None:  # read from the chain: the mirror does not follow the ledger yet
+        title = f"Invoice of Acme's metered lease {usage.lease_id} (from the chain)"
+        table = Table("line", "quantity", f"amount ({symbol})", "status", title=title)
+        for line in usage.invoice:
+            table.add_row(line.what, line.quantity, f"{line.amount / 1e18:.6f}", line.status)
+        console.print(table)
     return dict(summary)
 
 

@@ -4,7 +4,9 @@ Three tenants (Acme with an operator; Globex; Initech, later suspended), two pro
 pools, leases opened, extended, released, terminated, expired and reclaimed, escrow paid in and
 out both ways (deposits by owners and by a third party; provider claims with and without settling
 running leases; a tenant withdrawal), a directory of sample files anchored as one Merkle batch
-with a proof bundle per file, a single file anchored alone, and one anchor revoked.
+with a proof bundle per file, a single file anchored alone, and one anchor revoked; then, when the
+deployment has a UsageLedger, GPU usage metered, posted, verified, disputed and settled
+(:mod:`offchain.demo.usage`).
 
 Money moves in the deployment's asset: native ETH (deposits send value), or an ERC-20 (deposits
 approve the market first; the demo's ``--asset erc20`` deploys a test token every development
@@ -25,6 +27,7 @@ from offchain.anchoring.files import anchor_directory, anchor_file
 from offchain.chain.client import LeaseholdClient
 from offchain.chain.devnet import dev_account
 from offchain.chain.values import PROVIDER_ROLE, resource_class
+from offchain.demo.usage import UsageResult, run_usage
 from offchain.mirror.entities import RegistrationPolicy
 
 GWEI = 10**9
@@ -77,6 +80,7 @@ class ScenarioResult:
     single_file: Path = Path()
     revoked_file: Path = Path()
     transactions: int = 0
+    usage: UsageResult | None = None
 
 
 def _travel(w3: Any, seconds: int) -> None:
@@ -228,5 +232,10 @@ def run(
     tx(provider_b.market.claim([]))
     free = client.market.escrow(result.tenants["globex"]).free
     tx(globex.market.withdraw(result.tenants["globex"], free // 2, acct["globex"]))
+    if client.usage is not None:  # a deployment with the UsageLedger: metered GPU usage
+        result.usage = run_usage(client, chain_id, who, acct["admin"], result.tenants["acme"],
+                                 result.pools["gpu"], workdir, _travel, say)  # fmt: skip
+        sent += result.usage.transactions
+        result.leases["acme-gpu-metered"] = result.usage.lease_id
     result.transactions = sent
     return result

@@ -268,7 +268,9 @@ class Follower:
                     "reading again",
                     "",
                 )
-            events = self.decoder.decode_many(logs)
+            # Checked while decoding: the logs come from one fork, the headers' (else RpcError).
+            hashes = {_int(first["number"]): first["hash"], to_block: header["hash"]}
+            events = self.decoder.decode_chunk(logs, hashes)
             state.begin()
             try:
                 state.apply_final(events)  # final blocks: no undo, one net change per entry

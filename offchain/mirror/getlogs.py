@@ -43,7 +43,7 @@ class ChunkReader:
         self.addresses = addresses
         self.config = config
         self.status = status
-        self._chunk = config.chunk_blocks
+        self._chunk = min(config.chunk_blocks, config.max_chunk_blocks)
         self._ceiling = config.max_chunk_blocks  # below the smallest range a node refused
         self._pool: ThreadPoolExecutor | None = None
 
@@ -86,10 +86,11 @@ class ChunkReader:
     def _fetch_chunk(self, start: int, end: int) -> Chunk:
         """Logs of ``start..end`` and the headers of ``start`` and ``end`` (worker thread).
 
-        The headers chain the chunk to its neighbours by parent hash (the follower checks that);
-        the logs must agree with them (a log of block ``start`` or ``end`` carries that header's
-        hash, and all logs of one block carry one hash), else the node answered from two forks and
-        the chunk is read again."""
+        The headers chain the chunk to its neighbours by parent hash, and the logs must agree with
+        them (a log of block ``start`` or ``end`` carries that header's hash, and all logs of one
+        block carry one hash), else the node answered from two forks and the chunk is read again.
+        The follower checks both, the logs while decoding them
+        (:meth:`~offchain.chain.decode.Decoder.decode_chunk`)."""
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getLogs", [self._filter(start, end)]),
             ("eth_getBlockByNumber", [hex(end), False]),
@@ -110,8 +111,7 @@ class ChunkReader:
             raise logs
         else:
             self._adapt(end - start + 1, len(logs))
-        _check_consistent(logs, {start: first["hash"], end: header["hash"]})
-        return end, logs, header, first
+        return end, logs, header, first  # the follower checks the logs against the headers
 
     def _split(self, start: int, end: int) -> list[LogDict]:
         """Logs of ``start..end`` after the node refused the range: halve until it answers."""
@@ -146,25 +146,3 @@ class ChunkReader:
 
     def _filter(self, start: int, end: int) -> dict[str, Any]:
         return {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}
-
-
-def _check_consistent(logs: list[LogDict], hashes: dict[int, str]) -> None:
-    """Refuse logs that disagree with the chunk's headers or with each other about a block's hash.
-
-    Raises:
-        RpcError: the node answered from two forks (retried: the chunk is read again).
-    """
-    seen: dict[int, Any] = dict(hashes)
-    for entry in logs:
-        raw = entry["blockNumber"]
-        number = int(raw, 16) if isinstance(raw, str) else int(raw)
-        block_hash = entry.get("blockHash")
-        expected = seen.setdefault(number, block_hash)
-        if block_hash != expected:
-            raise RpcError(
-                "eth_getLogs",
-                -32603,
-                f"a log of block {number} has hash {block_hash} where {expected} was read: "
-                "the chain reorganized while the chunk was read; reading it again",
-                "",
-            )

@@ -326,3 +326,37 @@ def test_demo_main_job_runs_and_stops_what_it_started(tmp_path, asset, paid_in):
     assert devnet.rpc_chain_id(url.group(1)) is None
     with pytest.raises(OSError):
         urllib.request.urlopen(api.group(1) + "/health", timeout=2)
+
+
+def test_metered_usage_is_billed_as_the_ledger_says(stack):
+    """The demo's usage part, read back from UsageLedger with plain eth_calls: the accepted
+    statement was paid in full, the disputed one as the arbiter split it, the rest of the budget
+    is the tenant's, and the record the tenant checked is in the root the provider posted."""
+    from web3 import Web3
+
+    from offchain.anchoring.records import load_bundle
+
+    usage = stack.scenario.usage
+    manifest = json.loads(stack.manifest_path.read_text())
+    abi = json.loads((ROOT / "offchain/chain/abi/UsageLedger.json").read_text())
+    w3 = Web3(Web3.HTTPProvider(stack.rpc))
+    ledger = w3.eth.contract(address=manifest["contracts"]["UsageLedger"]["address"], abi=abi)
+    first, second = usage.statements
+    claimed = 7  # IUsageLedger.StatementStatus.Claimed
+    (lease_a, paid_first, _, status_a) = ledger.functions.statement(first).call()
+    (lease_b, paid_second, _, status_b) = ledger.functions.statement(second).call()
+    assert (lease_a, lease_b, status_a, status_b) == (
+        usage.lease_id,
+        usage.lease_id,
+        claimed,
+        claimed,
+    )
+    assert paid_second == usage.to_provider == usage.disputed // 2
+    remaining = ledger.functions.budget(usage.lease_id).call()[0]
+    assert remaining == 10**16 - paid_first - usage.disputed + (usage.disputed - paid_second)
+    assert [line.amount for line in usage.invoice[1:]] == [paid_first, paid_second]
+    posted = ledger.events.StatementPosted().get_logs(from_block=0)
+    roots = {log.args.statementId: bytes(log.args.recordsRoot) for log in posted}
+    bundle = load_bundle(usage.verified_bundle)
+    assert bundle.proves()
+    assert roots[first] == bundle.root
