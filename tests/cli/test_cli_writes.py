@@ -56,7 +56,8 @@ ALLOWED = [
     ("pool-price", lambda s: ("pool", "set-price", "2", "2gwei"), "1",
      lambda c, s: c.market.pool(2).price_per_unit_second == 2 * 10**9, "PoolPriceChanged"),
     ("lease-open", lambda s: ("lease", "open", "1", "1", "--units", "2", "--duration", "2h"), "4",
-     lambda c, s: c.market.pool(1).allocated == 2, "LeaseOpened"),
+     lambda c, s: c.market.pool(1).allocated
+     == 2 + c.market.lease(s.scenario.leases["acme-gpu-metered"]).units, "LeaseOpened"),
     ("lease-extend", lambda s: ("lease", "extend", _lease(s, "acme-cpu"), "--by", "1h"), "3",
      lambda c, s: c.market.lease(s.scenario.leases["acme-cpu"]).end
      - c.market.lease(s.scenario.leases["acme-cpu"]).start == 25 * 3600, "LeaseExtended"),

@@ -162,8 +162,8 @@ def test_ape_anchor_script_writes_bundles_that_verify(deployed, leasehold, tmp_p
 
 def test_ape_demo_script_plays_the_scenario_on_a_fresh_devnet(fresh, tmp_path):
     out = ape_run(fresh, "demo", "--workdir", str(tmp_path / "demo"), account=None)
-    assert "42 transactions" in out
-    assert "lease 13 (initech-storage): closed, terminated_by_provider" in out
+    assert "53 transactions" in out  # the scenario's 43 and the metered usage part's 10
+    assert "lease 15 (initech-storage): closed, terminated_by_provider" in out
 
 
 def test_ape_scripts_replace_a_stale_contract_type_cached_for_the_address(
