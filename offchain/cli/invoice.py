@@ -290,8 +290,7 @@ def _table(invoice: Invoice, native: bool) -> None:
             str(t.lease_id),
             str(t.pool_id),
             str(t.units),
-            f"{_when(max(t.start, invoice.start))} → {_when(min(t.stop, invoice.end))}"
-            f" ({state})",
+            f"{_when(max(t.start, invoice.start))} → {_when(min(t.stop, invoice.end))} ({state})",
             f"{t.seconds:,}",
             str(t.price_per_unit_second),
             show_amount(t.amount, native),

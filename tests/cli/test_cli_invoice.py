@@ -67,9 +67,8 @@ def expected(views, tenant, lease_ids, start, end, block):
     now = w3.eth.get_block(block)["timestamp"]
     time, usage = {}, {}
     for lease_id in lease_ids:
-        l_tenant, _, units, l_start, l_end, status, _, price, paid_until = market.lease(lease_id).call(
-            block_identifier=block
-        )
+        lease = market.lease(lease_id).call(block_identifier=block)
+        l_tenant, _, units, l_start, l_end, status, _, price, paid_until = lease
         if l_tenant != tenant:
             continue
         stop = paid_until if status == 2 else min(l_end, now)
@@ -78,7 +77,7 @@ def expected(views, tenant, lease_ids, start, end, block):
             time[lease_id] = units * seconds * price
         if ledger.budget(lease_id).call(block_identifier=block)[2] == 0:
             continue
-        for sid in range(1, 64):  # every statement id the ledger may have handed out so far
+        for sid in range(1, 64):  # statement ids are journal sequence numbers: scan them all
             s_lease, amount, _, s_status = ledger.statement(sid).call(block_identifier=block)
             if s_status != 0 and s_lease == lease_id:
                 usage[sid] = (amount, s_status)
