@@ -217,6 +217,7 @@ def _read(client: Any, tenant_id: int, start: int, end: int, block: int, now: in
                     status=stored.status.name.capitalize(),
                 )
             )
+    invoice.usage.sort(key=lambda u: u.statement_id)
     return invoice
 
 

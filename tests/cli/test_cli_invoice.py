@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -130,6 +131,9 @@ def test_a_window_cuts_the_time_and_keeps_overlapping_statements(acme, stack, le
                        got["block"])  # fmt: skip
     assert {t["leaseId"]: int(t["amount"]) for t in got["time"]} == time
     assert [u["statementId"] for u in got["usage"]] == ids[:2]
+    iso = [datetime.fromtimestamp(t, UTC).isoformat() for t in (start, end)]
+    again = leasehold("invoice", str(tenant), "--from", iso[0], "--to", iso[1], "--json").json()
+    assert (again["from"], again["to"], again["time"]) == (start, end, got["time"])
 
 
 def test_table_and_csv(acme, leasehold):
