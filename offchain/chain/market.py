@@ -221,6 +221,24 @@ class MarketClient(_Bound):
                 return str(to_checksum_address(event.as_dict()["openedBy"]))
         raise UnknownLeaseError(lease_id)
 
+    def lease_ids_of(self, tenant_id: int, to_block: int | str = "latest") -> list[int]:
+        """The ids of every lease opened for a tenant up to ``to_block``, in order (from the
+        ``LeaseOpened`` logs, filtered by the indexed tenant id: the contract keeps no list)."""
+        decoder = self._decoder or Decoder({self.name: self.address})
+        topic0 = "0x" + decoder.spec(self.name, "LeaseOpened").topic0.hex()
+        topic2 = "0x" + tenant_id.to_bytes(32, "big").hex()
+        query = {
+            "address": self.address,
+            "fromBlock": 0,
+            "toBlock": to_block,
+            "topics": [topic0, None, topic2],
+        }
+        try:
+            logs = self.w3.eth.get_logs(query)  # type: ignore[arg-type]
+        except Exception as exc:
+            raise self._translate("LeaseOpened", exc) from None
+        return sorted({int.from_bytes(bytes(log["topics"][1]), "big") for log in logs})
+
     # writes
 
     def deposit(self, tenant_id: int, amount: int) -> TxResult:

@@ -102,6 +102,12 @@ COMMANDS = {
             "Metered usage: statements, their records' proofs, disputes and budgets (UsageLedger).",
         ),
         (
+            "invoice",
+            "invoice:invoice",
+            "A tenant's time charges and usage lines for a period, read from the chain at one "
+            "block.",
+        ),
+        (
             "mirror",
             "mirror:mirror",
             "Follow the deployment into memory and serve it (the off-chain mirror and its API).",
