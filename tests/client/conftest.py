@@ -6,21 +6,11 @@ signing locally with the test accounts' keys exactly as a user's script would.""
 from __future__ import annotations
 
 import pytest
-from eth_account import Account
+from _client_setup import ADMIN_DELAY, DAY, GPU, PRICE, signer
 
 from offchain.chain.client import Addresses, LeaseholdClient
 from offchain.chain.manifest import packaged_abi_sha256
-from offchain.chain.values import ARBITER_ROLE, PROVIDER_ROLE, resource_class
-
-ADMIN_DELAY = 3 * 24 * 3600
-GPU = resource_class("gpu.h100")
-PRICE = 10**9  # wei per unit-second
-DAY = 24 * 3600
-
-
-def signer(account):
-    """The eth_account LocalAccount of an ape test account."""
-    return Account.from_key(account.private_key)
+from offchain.chain.values import ARBITER_ROLE, PROVIDER_ROLE
 
 
 @pytest.fixture(scope="session")

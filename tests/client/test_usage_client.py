@@ -5,7 +5,7 @@ contract object, are the oracle."""
 from __future__ import annotations
 
 import pytest
-from conftest import signer
+from _client_setup import signer
 from eth_hash.auto import keccak
 
 from offchain.chain.usage import (

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _client_setup import GPU, PRICE, signer
 from ape import compilers
 from ape.contracts import ContractContainer
-from conftest import GPU, PRICE, signer
 
 from offchain.chain.client import Addresses, LeaseholdClient
 from offchain.chain.usage import Meter
