@@ -101,15 +101,23 @@ def test_anchors_equal_the_anchor_views(api, chain_client, stack):
     assert {a["kind"] for a in api.get("/anchors").json()["items"]} == {"batch", "digest"}
 
 
-def test_summary_counts_what_the_scenario_did(api):
+def test_summary_counts_what_the_scenario_did(api, stack, chain_client):
     summary = api.get("/summary").json()
     assert summary["tenants"] == {"Active": 2, "Suspended": 1}
     assert summary["leases"] == {
-        "Active": 2,
+        "Active": 3,  # with the demo's metered GPU lease
         "Expired": 2,
         "ReleasedByTenant": 1,
         "TerminatedByProvider": 1,
     }
+    on_chain: dict[str, int] = {}  # the same counts from the chain's views
+    for lease_id in stack.scenario.leases.values():
+        lease = chain_client.market.lease(lease_id)
+        key = "Active" if lease.status.name == "ACTIVE" else lease.close_reason.name
+        on_chain[key] = on_chain.get(key, 0) + 1
+    names = {"EXPIRED": "Expired", "RELEASED_BY_TENANT": "ReleasedByTenant",
+             "TERMINATED_BY_PROVIDER": "TerminatedByProvider", "Active": "Active"}  # fmt: skip
+    assert {names[k]: v for k, v in on_chain.items()} == summary["leases"]
     assert summary["anchors"] == {"digest": 2, "batch": 1, "revoked": 1, "leaves": 8}
     assert [p["poolId"] for p in summary["pools"]] == [1, 2, 3]
 
