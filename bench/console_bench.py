@@ -132,7 +132,8 @@ class FakeMirror:
     def status(self) -> Any:
         return SimpleNamespace(
             phase="live", head=1000, finalized=1000, block=1000, block_hash="0x" + "ab" * 32,
-            lag_blocks=0, events_applied=30_000, reorgs=0, rpc="generated", last_error="",
+            lag_blocks=0, lag_seconds=0.0, events_applied=30_000, reorgs=0, rpc="generated",
+            last_error="",
         )  # fmt: skip
 
     def subscribe(self, callback: Any) -> Any:
@@ -178,8 +179,9 @@ What the figures include: the HTML and seven small modules, `/console/state` (10
 pools), then `/console/leases` (1.25 MB for 10,000 leases; the server encodes it once per block,
 so the first load after a block pays about 100-200 ms more, the worst column) and the first 100
 rows; a filter scans the 10,000 leases in the browser and redraws 100 rows. The overview paints
-before the leases arrive. On this shared 2-core machine the load average was far above 2 while
-measuring (other work ran), so the browser had a fraction of a core: the JS-only filter time is
+before the leases arrive. The machine line gives the load average: on this shared 2-core machine
+other work may run, and with a load far above 2 the browser gets a fraction of a core (a run at
+load 7.2 measured 389 ms, 534 ms and 196 ms for the first three rows): the JS-only filter time is
 the figure least affected by it.
 """
 
